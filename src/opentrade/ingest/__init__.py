@@ -1,0 +1,1 @@
+"""File adapters: read CSV/XLSX the way district offices really have them, map headers, validate rows."""

@@ -1,0 +1,181 @@
+"""Vectorised value parsers: each turns a column of text into typed values plus, per row, the rule it broke.
+
+A parser gets a polars expression over already-normalised text (NFKC, stripped, empty → null) and returns
+``(value, error)`` expressions; ``error`` is null where the cell is fine, else a short sentence naming the rule.
+Rules are kept in one place so that the CLI, the API and the demo loader validate alike.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import polars as pl
+from stdnum.cn import uscc as stdnum_uscc
+
+Parsed = tuple[pl.Expr, pl.Expr]
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 in the 1900 date system (after its 1900 leap-year bug)
+
+
+def _err(cond: pl.Expr, message: str) -> pl.Expr:
+    return pl.when(cond).then(pl.lit(message)).otherwise(pl.lit(None, dtype=pl.String))
+
+
+@dataclass(frozen=True)
+class Text:
+    max_len: int = 200
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        return col, _err(col.str.len_chars() > self.max_len, f"text longer than {self.max_len} characters")
+
+
+@dataclass(frozen=True)
+class USCC:
+    """Unified social credit code, GB 32100-2015: the check character is verified by python-stdnum."""
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        code = col.str.to_uppercase().str.replace_all(r"[\s-]", "")
+        shape_ok = code.str.contains(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+        # stdnum runs once per distinct code; the shape test above weeds out the obvious first.
+        check_ok = code.map_batches(
+            lambda s: pl.Series([None if v is None else stdnum_uscc.is_valid(v) for v in s.to_list()], dtype=pl.Boolean),
+            return_dtype=pl.Boolean,
+        )
+        error = pl.coalesce(
+            _err(~shape_ok, "USCC must be 18 characters of 0-9 and A-Z without I, O, S, V, Z (GB 32100-2015)"),
+            _err(~check_ok, "USCC check character is wrong (GB 32100-2015)"),
+        )
+        return code, error
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A value from a closed list; ``aliases`` maps spellings (zh/en/codes, case-folded) to the stored value."""
+
+    aliases: Mapping[str, str]
+    label: str
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        value = col.str.to_lowercase().replace_strict(dict(self.aliases), default=None, return_dtype=pl.String)
+        allowed = ", ".join(sorted(set(self.aliases.values())))
+        return value, _err(col.is_not_null() & value.is_null(), f"not a known {self.label} (allowed: {allowed})")
+
+
+@dataclass(frozen=True)
+class Code:
+    """A code that must exist in a reference table (GB/T 4754, ISO 3166 …), after a per-table normalisation."""
+
+    known: Mapping[str, str]  # accepted spelling (upper-cased) → stored code
+    label: str
+    strip_regex: str | None = None
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        key = col.str.to_uppercase()
+        if self.strip_regex:
+            key = key.str.replace_all(self.strip_regex, "")
+        value = key.replace_strict(dict(self.known), default=None, return_dtype=pl.String)
+        return value, _err(col.is_not_null() & value.is_null(), f"not a known {self.label}")
+
+
+TRUE_WORDS = ["是", "有", "y", "yes", "true", "1", "√", "✓"]
+FALSE_WORDS = ["否", "无", "n", "no", "false", "0", "×"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """是/否, yes/no, true/false, 1/0; an empty cell means no."""
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        low = col.str.to_lowercase()
+        value = (
+            pl.when(low.is_in(TRUE_WORDS)).then(True).when(low.is_in(FALSE_WORDS) | low.is_null()).then(False)
+        )
+        return value.fill_null(False), _err(
+            ~(low.is_in(TRUE_WORDS) | low.is_in(FALSE_WORDS) | low.is_null()), "expected 是/否 or yes/no"
+        )
+
+
+def _decimal(col: pl.Expr) -> pl.Expr:
+    # Thousands separators and a trailing 元/yuan are tolerated; anything else must be a plain number.
+    cleaned = col.str.replace_all(r"[,\s]", "").str.replace(r"(元|yuan|cny)$", "")
+    return cleaned.cast(pl.Float64, strict=False)
+
+
+@dataclass(frozen=True)
+class Amount:
+    """A non-negative number; ``multiplier`` converts the header's unit (万元 → 10,000) into the stored unit."""
+
+    multiplier: float = 1.0
+    allow_negative: bool = False
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        number = _decimal(col)
+        bad_number = col.is_not_null() & (number.is_null() | number.is_nan() | number.is_infinite())
+        error = pl.coalesce(
+            _err(bad_number, "not a number"),
+            _err(~bad_number & (number < 0), "must not be negative") if not self.allow_negative else pl.lit(None),
+        )
+        return number * self.multiplier, error
+
+
+@dataclass(frozen=True)
+class Integer:
+    low: int = 0
+    high: int = 2**53
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        number = _decimal(col)
+        whole = number.is_not_null() & (number == number.floor())
+        bad = col.is_not_null() & ~whole
+        error = pl.coalesce(
+            _err(bad, "not a whole number"),
+            _err(~bad & ((number < self.low) | (number > self.high)), f"must be between {self.low} and {self.high}"),
+        )
+        return number.cast(pl.Int64, strict=False), error
+
+
+@dataclass(frozen=True)
+class Coordinate:
+    low: float
+    high: float
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        number = _decimal(col)
+        bad = col.is_not_null() & number.is_null()
+        error = pl.coalesce(
+            _err(bad, "not a number"),
+            _err(~bad & ((number < self.low) | (number > self.high)), f"must be between {self.low} and {self.high}"),
+        )
+        return number, error
+
+
+DATE_PATTERN = r"^([0-9]{4})[-/.年]?([0-9]{1,2})[-/.月]?([0-9]{1,2})日?(?:[ T][0-9]{1,2}:[0-9]{2}(?::[0-9]{2})?)?$"
+
+
+@dataclass(frozen=True)
+class Date:
+    """ISO and common Chinese spellings (2019/3/5, 2019年3月5日, 20190305), and Excel serial day numbers."""
+
+    earliest: dt.date = dt.date(1800, 1, 1)
+    latest: dt.date = dt.date(2100, 12, 31)
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        parts = col.str.extract_groups(DATE_PATTERN)
+        iso = pl.concat_str(
+            [parts.struct.field("1"), parts.struct.field("2").str.zfill(2), parts.struct.field("3").str.zfill(2)],
+            separator="-",
+        )
+        from_text = iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False, exact=True)
+        serial = col.str.contains(r"^[0-9]{1,5}(\.0+)?$")
+        serial_days = pl.when(serial).then(col.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False))
+        from_serial = (pl.lit(EXCEL_EPOCH) + pl.duration(days=serial_days)).cast(pl.Date)
+        value = pl.coalesce(from_text, pl.when(serial).then(from_serial))
+        error = pl.coalesce(
+            _err(col.is_not_null() & value.is_null(), "not a date (use YYYY-MM-DD, 2019年3月5日 or an Excel date)"),
+            _err(
+                value.is_not_null() & ((value < self.earliest) | (value > self.latest)),
+                f"date outside {self.earliest}…{self.latest}",
+            ),
+        )
+        return value, error

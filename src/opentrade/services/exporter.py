@@ -1,0 +1,60 @@
+"""Export registry tables for Excel users: UTF-8-with-BOM CSV or XLSX, formula-like cells escaped.
+
+Column names are the import field names, so an exported file imports back unchanged.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+from sqlalchemy import select
+
+from opentrade.errors import InputFileError
+from opentrade.ingest.cells import escape_cell
+from opentrade.ingest.schemas import SPECS
+from opentrade.store.db import Database
+from opentrade.store.models import Base
+
+CLASSIFICATION = ["de_category", "de_subcategory", "de_basis", "clusters"]
+
+
+def table_frame(db: Database, kind: str) -> pl.DataFrame:
+    spec = SPECS.get(kind)
+    if spec is None or spec.kind in ("financials", "projects", "spaces"):
+        exportable = [k for k, s in SPECS.items() if k not in ("financials", "projects", "spaces")]
+        raise InputFileError(kind, f"cannot export {kind!r}; choose one of: {', '.join(exportable)}")
+    table = Base.metadata.tables[spec.table]
+    fields = [c.field for c in spec.columns if c.field in table.c]
+    if kind == "enterprises":
+        fields += CLASSIFICATION
+    with db.engine.connect() as conn:
+        rows = conn.execute(select(*[table.c[f] for f in fields]).order_by(table.c.id)).all()
+    return pl.DataFrame([tuple(r) for r in rows], schema=fields, orient="row", infer_schema_length=None)
+
+
+def export_table(db: Database, kind: str, target: Path, *, fmt: str) -> int:
+    frame = table_frame(db, kind)
+    write_frame(frame, target, fmt=fmt)
+    return frame.height
+
+
+def write_frame(frame: pl.DataFrame, target: Path, *, fmt: str) -> None:
+    escaped = frame.with_columns(
+        pl.col(c).map_elements(escape_cell, return_dtype=pl.String) for c, t in frame.schema.items() if t == pl.String
+    )
+    if fmt == "csv":
+        with target.open("wb") as fh:
+            fh.write(b"\xef\xbb\xbf")  # Excel needs the BOM to read UTF-8 Chinese text
+            escaped.write_csv(fh)
+    elif fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("data")
+        sheet.append(escaped.columns)
+        for row in escaped.iter_rows():
+            sheet.append(list(row))
+        book.save(target)
+    else:
+        raise InputFileError(str(target), f"unknown export format {fmt!r} (csv or xlsx)")

@@ -1,0 +1,217 @@
+"""The district's headline figures, computed from records (or read from dated statistics), with provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Connection, and_, case, func, or_, select
+
+from opentrade.domain.kpi import KpiDefinition, KpiResult, Provenance, growth_rates, share
+from opentrade.store.db import Database
+from opentrade.store.models import DistrictStatistic, Enterprise, EnterpriseYear, HeritageSite, University
+
+CORE_DIGITAL = ("01", "02", "03", "04")
+FOREIGN = ("foreign", "hmt")
+
+D = KpiDefinition
+DEFINITIONS: dict[str, KpiDefinition] = {
+    d.id: d
+    for d in [
+        D("foreign_funded_enterprises", "Foreign-funded enterprises", "外资企业数", "enterprises", "1,700+"),
+        D("mnc_hq_rd_centres", "MNC regional headquarters and foreign-invested R&D centres",
+          "跨国公司地区总部和外资研发中心", "enterprises", "44"),
+        D("foreign_funded_revenue_growth", "Revenue growth of foreign-funded enterprises, last three years",
+          "外资企业营业收入增速（近三年）", "fraction_per_year", "+20 % a year, three years running"),
+        D("digital_enterprises", "Digital-economy enterprises", "数字经济企业数", "enterprises", "7,000+"),
+        D("digital_share_of_enterprises", "Digital-economy share of all enterprises", "数字经济企业占比", "fraction",
+          "20 %"),
+        D("digital_share_of_tax", "Digital-economy share of tax paid", "数字经济企业税收占比", "fraction", "30 %"),
+        D("heritage_sites", "Immovable cultural heritage sites", "不可移动文物", "sites", "700+"),
+        D("protected_landmarks", "Nationally and municipally protected landmarks", "全国及市级文物保护单位", "sites", "6"),
+        D("relic_area_m2", "Industrial relics, floor area", "工业遗存建筑面积", "m2", "260,000 m²"),
+        D("relic_area_restored_m2", "Industrial relics restored", "已修缮工业遗存面积", "m2", "120,000 m²"),
+        D("planned_construction_m2", "Planned construction", "规划建设规模", "m2", "8 million m²"),
+        D("universities", "Universities", "高校数", "universities", "10+"),
+        D("students", "University students", "在校大学生", "persons", "180,000"),
+        D("international_student_share_of_shanghai", "Share of Shanghai's international students",
+          "占全市留学生比例", "fraction", "one third"),
+        D("expats", "Expats living and working in the district", "在区工作生活的外籍人士", "persons", "10,000+"),
+    ]
+}
+
+
+def compute_kpis(db: Database, *, as_of: dt.date) -> list[KpiResult]:
+    with db.engine.connect() as conn:
+        calc = _Calculator(conn, as_of)
+        return [getattr(calc, kpi_id)() for kpi_id in DEFINITIONS]
+
+
+class _Calculator:
+    def __init__(self, conn: Connection, as_of: dt.date):
+        self.conn = conn
+        self.as_of = as_of
+        self.year = self._latest_year()
+
+    # --- helpers ----------------------------------------------------------------------------------------------
+
+    def _result(self, kpi_id: str, value, provenance: Provenance, qualifier: str | None = None) -> KpiResult:
+        return KpiResult(DEFINITIONS[kpi_id], value, self.as_of, provenance, qualifier)
+
+    def _active(self):
+        """Firms registered by the date and still operating in the district."""
+        return and_(
+            Enterprise.status == "active",
+            or_(Enterprise.established_on.is_(None), Enterprise.established_on <= self.as_of),
+        )
+
+    def _count_firms(self, *where) -> tuple[int, int]:
+        row = self.conn.execute(
+            select(func.count(), func.coalesce(func.sum(case((Enterprise.synthetic, 1), else_=0)), 0)).where(
+                self._active(), *where
+            )
+        ).one()
+        return int(row[0]), int(row[1])
+
+    def _latest_year(self) -> int | None:
+        """The newest complete year with figures: before the as-of year."""
+        return self.conn.execute(
+            select(func.max(EnterpriseYear.year)).where(EnterpriseYear.year < self.as_of.year)
+        ).scalar_one()
+
+    def _statistic(self, kpi_id: str, key: str | None = None) -> KpiResult:
+        stat = self.conn.execute(
+            select(DistrictStatistic)
+            .where(DistrictStatistic.key == (key or kpi_id), DistrictStatistic.as_of <= self.as_of)
+            .order_by(DistrictStatistic.as_of.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        if stat is None:
+            return self._result(kpi_id, None, Provenance("statistic", f"district statistic '{key or kpi_id}': none "
+                                                         f"dated on or before {self.as_of}"))
+        prov = Provenance("statistic", f"district statistic '{stat.key}' ({stat.unit})", record_count=1,
+                          synthetic_records=int(stat.synthetic), source=stat.source, statistic_as_of=stat.as_of)
+        return self._result(kpi_id, stat.value, prov, stat.qualifier)
+
+    # --- enterprises ------------------------------------------------------------------------------------------
+
+    def foreign_funded_enterprises(self) -> KpiResult:
+        n, syn = self._count_firms(Enterprise.ownership.in_(FOREIGN))
+        return self._result("foreign_funded_enterprises", n, Provenance(
+            "records", "active enterprises with ownership foreign-invested or HK/Macao/Taiwan-invested, "
+            "established on or before the date", n, syn))
+
+    def mnc_hq_rd_centres(self) -> KpiResult:
+        n, syn = self._count_firms(or_(Enterprise.mnc_regional_hq, Enterprise.rd_centre))
+        return self._result("mnc_hq_rd_centres", n, Provenance(
+            "records", "active enterprises flagged MNC regional headquarters or foreign-invested R&D centre "
+            "(a firm with both flags counts once)", n, syn))
+
+    def foreign_funded_revenue_growth(self) -> KpiResult:
+        if self.year is None:
+            return self._result("foreign_funded_revenue_growth", None,
+                                Provenance("records", "no yearly figures before the date", 0))
+        years = [self.year - 2, self.year - 1, self.year]
+        rows = self.conn.execute(
+            select(EnterpriseYear.year, func.sum(EnterpriseYear.revenue), func.count(),
+                   func.coalesce(func.sum(case((EnterpriseYear.synthetic, 1), else_=0)), 0))
+            .join(Enterprise, Enterprise.id == EnterpriseYear.enterprise_id)
+            .where(Enterprise.ownership.in_(FOREIGN), EnterpriseYear.year.between(years[0] - 1, years[-1]),
+                   EnterpriseYear.revenue.is_not(None))
+            .group_by(EnterpriseYear.year)
+        ).all()
+        totals = {int(y): float(s) for y, s, _, _ in rows}
+        rates = growth_rates(totals, years)
+        prov = Provenance(
+            "records", f"total revenue of foreign-/HMT-invested enterprises in year y over year y-1, minus 1, "
+            f"for y = {years[0]}, {years[1]}, {years[2]}", sum(int(r[2]) for r in rows), sum(int(r[3]) for r in rows),
+            details={"years": years, "revenue_yuan": {str(k): v for k, v in sorted(totals.items())}})
+        return self._result("foreign_funded_revenue_growth", rates, prov)
+
+    def _digital_counts(self) -> tuple[int, int, int, int]:
+        n_all, syn_all = self._count_firms()
+        n_dig, syn_dig = self._count_firms(Enterprise.de_category.in_(CORE_DIGITAL))
+        return n_all, syn_all, n_dig, syn_dig
+
+    def digital_enterprises(self) -> KpiResult:
+        _, _, n, syn = self._digital_counts()
+        return self._result("digital_enterprises", n, Provenance(
+            "records", "active enterprises whose class falls in the NBS 2021 digital-economy core industries (01-04)",
+            n, syn))
+
+    def digital_share_of_enterprises(self) -> KpiResult:
+        n_all, syn_all, n_dig, _ = self._digital_counts()
+        return self._result("digital_share_of_enterprises", share(n_dig, n_all), Provenance(
+            "records", "digital-economy core enterprises / all active enterprises", n_all, syn_all,
+            details={"numerator": n_dig, "denominator": n_all}))
+
+    def digital_share_of_tax(self) -> KpiResult:
+        if self.year is None:
+            return self._result("digital_share_of_tax", None, Provenance("records", "no yearly figures", 0))
+        is_digital = Enterprise.de_category.in_(CORE_DIGITAL)
+        row = self.conn.execute(
+            select(func.sum(EnterpriseYear.tax), func.sum(case((is_digital, EnterpriseYear.tax), else_=0)),
+                   func.count(), func.coalesce(func.sum(case((EnterpriseYear.synthetic, 1), else_=0)), 0))
+            .join(Enterprise, Enterprise.id == EnterpriseYear.enterprise_id)
+            .where(EnterpriseYear.year == self.year, EnterpriseYear.tax.is_not(None))
+        ).one()
+        total, digital, n, syn = row
+        return self._result("digital_share_of_tax", share(digital, total), Provenance(
+            "records", f"tax paid in {self.year} by digital-economy core enterprises / tax paid by all enterprises "
+            "in the registry (firm-level tax, not the district's fiscal revenue)", int(n), int(syn),
+            details={"year": self.year, "digital_tax_yuan": digital, "total_tax_yuan": total}))
+
+    # --- heritage -------------------------------------------------------------------------------------------
+
+    def _heritage(self, kpi_id: str, value_expr, definition: str, *where) -> KpiResult:
+        value, n, syn = self.conn.execute(
+            select(value_expr, func.count(), func.coalesce(func.sum(case((HeritageSite.synthetic, 1), else_=0)), 0))
+            .where(*where)
+        ).one()
+        return self._result(kpi_id, value if n else None, Provenance("records", definition, int(n), int(syn)))
+
+    def heritage_sites(self) -> KpiResult:
+        return self._heritage("heritage_sites", func.count(), "immovable cultural heritage sites in the register")
+
+    def protected_landmarks(self) -> KpiResult:
+        return self._heritage("protected_landmarks", func.count(), "heritage sites protected at national or "
+                              "municipal level", HeritageSite.protection_level.in_(("national", "municipal")))
+
+    def relic_area_m2(self) -> KpiResult:
+        return self._heritage("relic_area_m2", func.sum(HeritageSite.floor_area_m2),
+                              "floor area of heritage sites flagged industrial relic", HeritageSite.industrial_relic)
+
+    def relic_area_restored_m2(self) -> KpiResult:
+        return self._heritage("relic_area_restored_m2", func.sum(HeritageSite.restored_area_m2),
+                              "restored floor area of industrial relics", HeritageSite.industrial_relic)
+
+    # --- statistics and universities -------------------------------------------------------------------------
+
+    def planned_construction_m2(self) -> KpiResult:
+        return self._statistic("planned_construction_m2")
+
+    def expats(self) -> KpiResult:
+        return self._statistic("expats")
+
+    def _universities(self):
+        return self.conn.execute(
+            select(func.count(), func.sum(University.students), func.sum(University.international_students),
+                   func.coalesce(func.sum(case((University.synthetic, 1), else_=0)), 0))
+        ).one()
+
+    def universities(self) -> KpiResult:
+        n, _, _, syn = self._universities()
+        return self._result("universities", n, Provenance("records", "universities in the register", n, syn))
+
+    def students(self) -> KpiResult:
+        n, students, _, syn = self._universities()
+        return self._result("students", students, Provenance("records", "sum of students over universities", n, syn))
+
+    def international_student_share_of_shanghai(self) -> KpiResult:
+        n, _, intl, syn = self._universities()
+        city = self._statistic("international_student_share_of_shanghai", "shanghai_international_students")
+        prov = Provenance(
+            "records", "international students at the district's universities / Shanghai's international students "
+            "(district statistic 'shanghai_international_students')", n, syn + city.provenance.synthetic_records,
+            source=city.provenance.source, statistic_as_of=city.provenance.statistic_as_of,
+            details={"district_international_students": intl, "shanghai_international_students": city.value})
+        return self._result("international_student_share_of_shanghai", share(intl, city.value), prov)

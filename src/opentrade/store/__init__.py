@@ -1,0 +1,1 @@
+"""Persistence adapter: SQLAlchemy models, engine/session wiring and Alembic migrations."""

@@ -1,0 +1,222 @@
+"""SQLAlchemy 2 models of the district registry.
+
+Natural keys (used by idempotent imports) are declared as unique constraints; every table that a demo can fill
+has a ``synthetic`` flag so figures resting on generated records can say so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Enterprise(Base):
+    __tablename__ = "enterprise"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uscc: Mapped[str] = mapped_column(String(18), unique=True, comment="Unified social credit code (GB 32100-2015)")
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    ownership: Mapped[str] = mapped_column(String(16), comment="domestic | foreign | hmt (HK/Macao/Taiwan-invested)")
+    origin_country: Mapped[str | None] = mapped_column(String(3), comment="ISO 3166-1 alpha-3 of the investor")
+    industry_code: Mapped[str | None] = mapped_column(String(4), comment="GB/T 4754-2017 class")
+    business_scope: Mapped[str | None] = mapped_column(Text)
+    established_on: Mapped[dt.date | None] = mapped_column(Date)
+    address: Mapped[str | None] = mapped_column(Text)
+    lat: Mapped[float | None] = mapped_column(Float, comment="WGS-84")
+    lon: Mapped[float | None] = mapped_column(Float, comment="WGS-84")
+    mnc_regional_hq: Mapped[bool] = mapped_column(Boolean, default=False)
+    rd_centre: Mapped[bool] = mapped_column(Boolean, default=False, comment="foreign-invested R&D centre")
+    parent_group: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="active", comment="active | closed | moved_out")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Classification results, with the rule that matched (see opentrade.domain.classify).
+    de_category: Mapped[str | None] = mapped_column(String(2), comment="NBS digital economy 2021: 01-05")
+    de_subcategory: Mapped[str | None] = mapped_column(String(4))
+    de_basis: Mapped[str | None] = mapped_column(Text)
+    de_approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    clusters: Mapped[str] = mapped_column(Text, default="", comment="1+2+3+4 cluster ids joined by ';'")
+    cluster_basis: Mapped[str] = mapped_column(Text, default="{}", comment="JSON: cluster id -> rule")
+    source: Mapped[str | None] = mapped_column(String(300), comment="file (or demo) the record came from")
+
+    years: Mapped[list[EnterpriseYear]] = relationship(back_populates="enterprise", cascade="all, delete-orphan")
+
+
+
+class EnterpriseYear(Base):
+    __tablename__ = "enterprise_year"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(Integer)
+    revenue: Mapped[float | None] = mapped_column(Float, comment="yuan")
+    tax: Mapped[float | None] = mapped_column(Float, comment="yuan")
+    employees: Mapped[int | None] = mapped_column(Integer)
+    foreign_revenue: Mapped[float | None] = mapped_column(Float, comment="yuan earned abroad, when known")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    enterprise: Mapped[Enterprise] = relationship(back_populates="years")
+
+    __table_args__ = (
+        UniqueConstraint("enterprise_id", "year"),
+        # Covers the yearly KPI aggregations without touching the table.
+        Index("ix_enterprise_year_year_cover", "year", "enterprise_id", "revenue", "tax"),
+    )
+
+
+class InvestmentProject(Base):
+    __tablename__ = "investment_project"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprise.id", ondelete="SET NULL"))
+    title: Mapped[str] = mapped_column(String(300))
+    amount: Mapped[float | None] = mapped_column(Float, comment="in `currency`")
+    currency: Mapped[str | None] = mapped_column(String(3), comment="ISO 4217")
+    amount_usd: Mapped[float | None] = mapped_column(Float, comment="as reported, when the source gives it")
+    announced_on: Mapped[dt.date | None] = mapped_column(Date)
+    stage: Mapped[str] = mapped_column(String(16), default="lead")
+    description: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    enterprise: Mapped[Enterprise | None] = relationship()
+
+    __table_args__ = (UniqueConstraint("title"),)
+
+
+class Partner(Base):
+    __tablename__ = "partner"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), comment="friendly_city | organisation | platform")
+    name_en: Mapped[str] = mapped_column(String(200))
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(3), comment="ISO 3166-1 alpha-3")
+    markets: Mapped[str] = mapped_column(Text, default="", comment="ISO alpha-3 codes it serves, joined by ';'")
+    description: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("kind", "name_en"),)
+
+
+class Event(Base):
+    __tablename__ = "event"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(300))
+    name_zh: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str | None] = mapped_column(String(30), comment="media_dialogue | expo | forum | delegation …")
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    organisers: Mapped[str | None] = mapped_column(Text)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partner.id", ondelete="SET NULL"))
+    description: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("name_en", "starts_on"),)
+
+
+class University(Base):
+    __tablename__ = "university"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_en: Mapped[str] = mapped_column(String(200), unique=True)
+    name_zh: Mapped[str | None] = mapped_column(String(200))
+    students: Mapped[int | None] = mapped_column(Integer)
+    international_students: Mapped[int | None] = mapped_column(Integer)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+
+class HeritageSite(Base):
+    __tablename__ = "heritage_site"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200), unique=True)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    protection_level: Mapped[str] = mapped_column(
+        String(16), comment="national | municipal | district | registered (immovable, not yet ranked)"
+    )
+    industrial_relic: Mapped[bool] = mapped_column(Boolean, default=False)
+    built_year: Mapped[int | None] = mapped_column(Integer)
+    original_use: Mapped[str | None] = mapped_column(String(200))
+    floor_area_m2: Mapped[float | None] = mapped_column(Float)
+    restored_area_m2: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="unrestored", comment="unrestored | restoring | restored")
+    lat: Mapped[float | None] = mapped_column(Float)
+    lon: Mapped[float | None] = mapped_column(Float)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+
+class Space(Base):
+    __tablename__ = "space"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(16), comment="building | park")
+    area_m2: Mapped[float | None] = mapped_column(Float)
+    vacant_m2: Mapped[float | None] = mapped_column(Float)
+    heritage_site_id: Mapped[int | None] = mapped_column(ForeignKey("heritage_site.id", ondelete="SET NULL"))
+    address: Mapped[str | None] = mapped_column(Text)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+
+class DistrictStatistic(Base):
+    """A dated figure that cannot be derived from firm records (expats, planned construction …), with its source."""
+
+    __tablename__ = "district_statistic"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(80))
+    value: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(30))
+    as_of: Mapped[dt.date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(Text)
+    qualifier: Mapped[str | None] = mapped_column(String(16), comment="e.g. 'more than' for '10,000+'")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (UniqueConstraint("key", "as_of"),)
+
+
+class ImportRun(Base):
+    """One import of one file: what, from where, how many rows, and how it ended."""
+
+    __tablename__ = "import_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    rows: Mapped[int] = mapped_column(Integer)
+    finished_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.current_timestamp())

@@ -1,0 +1,173 @@
+"""Imports on a real SQLite file: all-or-nothing, the row-by-row report, idempotency, encodings and Excel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from typer.testing import CliRunner
+
+from opentrade.cli.main import app
+from opentrade.errors import ImportRejected, InputFileError
+from opentrade.services.importer import import_file
+from opentrade.store.checksum import content_checksum, table_counts
+from opentrade.store.models import Enterprise, EnterpriseYear
+from tests.conftest import make_uscc, write_csv
+
+HEADER = ["uscc", "name_zh", "name_en", "industry_code", "ownership", "origin_country", "established_on",
+          "business_scope", "mnc_regional_hq", "rd_centre"]
+
+
+def firm_rows(n: int, *, start: int = 0) -> list[list[object]]:
+    rows = []
+    for i in range(start, start + n):
+        foreign = i % 5 == 0
+        rows.append([make_uscc(i), f"上海测试{i}有限公司", f"Test {i} Ltd", "6513" if i % 3 else "7212",
+                     "foreign" if foreign else "domestic", "DEU" if foreign else "CHN", "2015-06-01",
+                     "软件开发；信息技术咨询服务", "是" if foreign and i % 7 == 0 else "否", "否"])
+    return rows
+
+
+runner = CliRunner()
+
+
+def test_one_bad_row_rejects_the_whole_file_then_the_fixed_file_imports_once(tmp_path: Path, db) -> None:
+    # A registry with content already, so "unchanged" is a real claim.
+    seed = write_csv(tmp_path / "seed.csv", HEADER, firm_rows(50, start=5000))
+    assert runner.invoke(app, ["import", "enterprises", str(seed)]).exit_code == 0
+    before_counts, before_sum = table_counts(db.engine), content_checksum(db.engine)
+
+    rows = firm_rows(1000)
+    bad_uscc = rows[637][0][:-1] + ("0" if rows[637][0][-1] != "0" else "1")
+    rows[637][0] = bad_uscc  # row 639 in the file (header is row 1)
+    path = write_csv(tmp_path / "firms.csv", HEADER, rows)
+
+    result = runner.invoke(app, ["import", "enterprises", str(path)])
+    assert result.exit_code == 2, result.output
+    assert "row" in result.output and "639" in result.output and bad_uscc in result.output
+    assert "check character" in result.output
+    assert table_counts(db.engine) == before_counts
+    assert content_checksum(db.engine) == before_sum
+    rejects = Path(f"{path}.rejects.csv").read_text(encoding="utf-8-sig").splitlines()
+    assert rejects[0] == "file,row,column,value,rule"
+    assert len(rejects) == 2 and rejects[1].startswith(f"{path},639,uscc,{bad_uscc},")
+
+    rows[637][0] = make_uscc(637)
+    write_csv(path, HEADER, rows)
+    result = runner.invoke(app, ["import", "enterprises", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "1,000 new" in result.output
+    assert table_counts(db.engine)["enterprise"] == 1050
+
+    once = content_checksum(db.engine)
+    result = runner.invoke(app, ["import", "enterprises", str(path)])
+    assert result.exit_code == 0 and "0 new, 1,000 updated" in result.output
+    assert table_counts(db.engine)["enterprise"] == 1050
+    with db.engine.connect() as conn:
+        assert conn.execute(select(Enterprise.id).where(Enterprise.uscc == make_uscc(0))).scalar_one()
+    # Only the import log grows on a repeat; the registry rows themselves are the same.
+    assert once != "" and table_counts(db.engine)["import_run"] == 3
+
+
+def test_dry_run_writes_nothing(tmp_path: Path, db) -> None:
+    path = write_csv(tmp_path / "firms.csv", HEADER, firm_rows(20))
+    result = runner.invoke(app, ["import", "enterprises", str(path), "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "20 rows valid" in result.output
+    assert table_counts(db.engine)["enterprise"] == 0
+
+
+def test_every_rule_is_reported_with_row_column_value(tmp_path: Path, db) -> None:
+    rows = firm_rows(6)
+    rows[0][3] = "9999"  # no such GB/T 4754 class
+    rows[1][5] = "Atlantis"  # no such country
+    rows[2][6] = "2019-02-30"  # no such date
+    rows[3][4] = "domestic"
+    rows[3][8] = "是"  # a domestic firm cannot be an MNC HQ
+    rows[4][0] = rows[5][0]  # duplicate key
+    path = write_csv(tmp_path / "bad.csv", HEADER, rows)
+    with pytest.raises(ImportRejected) as info:
+        import_file(db, "enterprises", path)
+    issues = {(r["row"], r["column"]): (r["value"], r["rule"]) for r in info.value.report.issues.iter_rows(named=True)}
+    assert issues[(2, "industry_code")] == ("9999", "not a known GB/T 4754-2017 industry code")
+    assert issues[(3, "origin_country")][0] == "Atlantis"
+    assert issues[(4, "established_on")][1].startswith("not a date")
+    assert "MNC regional headquarters" in issues[(5, "mnc_regional_hq")][1]
+    assert issues[(7, "uscc")][1] == "duplicate key (uscc): same as row 6"
+    assert len(issues) == 5
+
+
+def test_gbk_csv_with_chinese_headers_and_wanyuan_columns(tmp_path: Path, db) -> None:
+    firms = write_csv(
+        tmp_path / "企业.csv",
+        ["统一社会信用代码", "企业名称", "英文名称", "行业代码", "登记注册类型", "投资国别", "成立日期", "注册地址",
+         "经营范围", "跨国公司地区总部", "外资研发中心"],
+        [[make_uscc(1), "汉高（中国）投资有限公司", "Henkel", "I6513", "外商投资企业", "德国", "2019年3月5日",
+          "上海市杨浦区", "软件开发", "是", "否"],
+         [make_uscc(2), "上海杨浦测试科技有限公司", "", "7212", "内资", "中国", "２０２０/１/２", "", "企业管理", "否", "否"]],
+        encoding="gbk",
+    )
+    result = import_file(db, "enterprises", firms)
+    assert result.encoding == "GB18030/GBK" and result.inserted == 2
+    money = write_csv(
+        tmp_path / "财务.csv",
+        ["统一社会信用代码", "年度", "营业收入(万元)", "税收（万元）", "从业人员"],
+        [[make_uscc(1), "2023", "1,234.5", "100", "250"], [make_uscc(2), "２０２３", "10", "0.5", "12"]],
+        encoding="gbk",
+    )
+    import_file(db, "financials", money)
+    with Session(db.engine) as conn:
+        henkel = conn.execute(select(Enterprise).where(Enterprise.uscc == make_uscc(1))).scalar_one()
+        assert (henkel.ownership, henkel.origin_country, henkel.industry_code) == ("foreign", "DEU", "6513")
+        assert henkel.established_on == dt.date(2019, 3, 5) and henkel.mnc_regional_hq
+        assert henkel.name_zh == "汉高（中国）投资有限公司"  # free text keeps its full-width punctuation
+        years = conn.execute(select(EnterpriseYear).order_by(EnterpriseYear.revenue)).scalars().all()
+        assert [(y.year, y.revenue, y.tax, y.employees) for y in years] == [
+            (2023, 100_000.0, 5_000.0, 12), (2023, 12_345_000.0, 1_000_000.0, 250)]
+        other = conn.execute(select(Enterprise).where(Enterprise.uscc == make_uscc(2))).scalar_one()
+        assert other.established_on == dt.date(2020, 1, 2)  # full-width digits
+
+
+def test_xlsx_import_with_excel_dates_and_serials(tmp_path: Path, db) -> None:
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["统一社会信用代码", "企业名称", "行业代码", "登记注册类型", "成立日期", "跨国公司地区总部"])
+    sheet.append([make_uscc(10), "西门子（上海）有限公司", 6513, "外资", dt.datetime(2018, 7, 1), "是"])
+    sheet.append([make_uscc(11), "上海某某有限公司", "7212", "内资", "43466", "否"])  # Excel serial as text
+    sheet.append([make_uscc(12), "上海某某二有限公司", "7212", "内资", 43831, None])  # serial as a number
+    path = tmp_path / "firms.xlsx"
+    book.save(path)
+    result = import_file(db, "enterprises", path)
+    assert result.inserted == 3 and result.encoding == "XLSX"
+    with db.engine.connect() as conn:
+        got = dict(conn.execute(select(Enterprise.uscc, Enterprise.established_on)).all())
+    assert got[make_uscc(10)] == dt.date(2018, 7, 1)
+    assert got[make_uscc(11)] == dt.date(2019, 1, 1)
+    assert got[make_uscc(12)] == dt.date(2020, 1, 1)
+
+
+def test_financials_must_reference_known_enterprises(tmp_path: Path, db) -> None:
+    path = write_csv(tmp_path / "fin.csv", ["uscc", "year", "revenue_cny_10k"], [[make_uscc(99), "2023", "5"]])
+    with pytest.raises(ImportRejected) as info:
+        import_file(db, "financials", path)
+    (issue,) = info.value.report.issues.iter_rows(named=True)
+    assert issue["row"] == 2 and issue["column"] == "uscc" and issue["rule"].startswith("unknown enterprise")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("uscc,uscc\n1,2\n", "mean 'uscc'"),
+        ("name_zh,ownership\nA,domestic\n", "required column(s) missing"),
+        ("", "empty"),
+    ],
+)
+def test_unusable_files_say_why(tmp_path: Path, db, content: str, message: str) -> None:
+    path = tmp_path / "broken.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        import_file(db, "enterprises", path)
