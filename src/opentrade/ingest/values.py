@@ -36,14 +36,14 @@ class USCC:
 
     def parse(self, col: pl.Expr) -> Parsed:
         code = col.str.to_uppercase().str.replace_all(r"[\s-]", "")
-        shape_ok = code.str.contains(r"^[0-9A-HJ-NP-RTUWXY]{18}$")
+        shape_ok = code.str.contains(r"^[0-9]{8}[0-9A-HJ-NP-RTUWXY]{10}$")
         # stdnum runs once per distinct code; the shape test above weeds out the obvious first.
         check_ok = code.map_batches(
             lambda s: pl.Series([None if v is None else stdnum_uscc.is_valid(v) for v in s.to_list()], dtype=pl.Boolean),
             return_dtype=pl.Boolean,
         )
         error = pl.coalesce(
-            _err(~shape_ok, "USCC must be 18 characters of 0-9 and A-Z without I, O, S, V, Z (GB 32100-2015)"),
+            _err(~shape_ok, "USCC must be 18 characters: 8 digits, then 0-9 or A-Z without I, O, S, V, Z (GB 32100-2015)"),
             _err(~check_ok, "USCC check character is wrong (GB 32100-2015)"),
         )
         return code, error

@@ -1,0 +1,32 @@
+# A newcomer's one screen: `make run` starts opentrade on the built-in Yangpu instance, `make test` runs the tests.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: setup run test lint bench docs clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	touch $@
+
+setup: $(BIN)/.installed          ## create .venv and install opentrade with its test tools
+
+run: setup                         ## serve the cockpit on the Yangpu demo instance (SQLite) at http://127.0.0.1:8000
+	$(BIN)/opentrade serve
+
+test: setup                        ## the whole test suite on real SQLite files
+	$(BIN)/python -m pytest -q
+
+lint: setup
+	$(BIN)/ruff check src tests benchmarks scripts
+
+bench: setup                       ## import benchmark: 1,000,000 firms vs pandas read_csv + to_sql
+	$(BIN)/python benchmarks/bench_import.py --firms 1000000
+
+docs: setup                        ## regenerate docs/import-columns.md from the import specs
+	$(BIN)/python scripts/write_import_docs.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
