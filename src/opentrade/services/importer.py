@@ -74,29 +74,49 @@ def import_table(
     sha256: str = "",
     source_label: str | None = None,
 ) -> ImportResult:
+    """Validate and write one table in its own transaction."""
+    try:
+        with db.engine.begin() as conn:
+            return import_on(conn, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
+                             sha256=sha256, source_label=source_label)
+    except OperationalError as exc:
+        raise translate_operational_error(exc) from exc
+
+
+def import_on(
+    conn: Connection,
+    spec: EntitySpec,
+    raw: RawTable,
+    *,
+    dry_run: bool = False,
+    write_rejects: bool = True,
+    progress: Progress | None = None,
+    sha256: str = "",
+    source_label: str | None = None,
+) -> ImportResult:
+    """Validate and write one table on the caller's transaction (so several tables can land together or not at all).
+
+    Raises ImportRejected, after writing nothing, when any row breaks a rule.
+    """
     validated = validate(raw, spec)
     source = source_label or Path(raw.path).name
     result = ImportResult(spec.kind, raw.path, raw.encoding, raw.rows, dry_run=dry_run,
                           notes=raw.notes + validated.notes)
-    try:
-        with db.engine.begin() as conn:
-            _tune(conn)
-            rows = _to_table_rows(conn, spec, validated, source=source)
-            if validated.issues.height:
-                report = RejectReport(raw.path, spec.kind, raw.rows, validated.issues)
-                if write_rejects:
-                    report.write()
-                raise ImportRejected(report)
-            if dry_run:
-                return result
-            table = Base.metadata.tables[spec.table]
-            before = conn.execute(select(func.count()).select_from(table)).scalar_one()
-            upsert_frame(conn, table, rows, key=_db_key(spec), update=_updatable(spec, validated), progress=progress)
-            after = conn.execute(select(func.count()).select_from(table)).scalar_one()
-            conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=raw.rows))
-            result.inserted, result.updated = after - before, raw.rows - (after - before)
-    except OperationalError as exc:
-        raise translate_operational_error(exc) from exc
+    _tune(conn)
+    rows = _to_table_rows(conn, spec, validated, source=source)
+    if validated.issues.height:
+        report = RejectReport(raw.path, spec.kind, raw.rows, validated.issues)
+        if write_rejects:
+            report.write()
+        raise ImportRejected(report)
+    if dry_run:
+        return result
+    table = Base.metadata.tables[spec.table]
+    before = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    upsert_frame(conn, table, rows, key=_db_key(spec), update=_updatable(spec, validated), progress=progress)
+    after = conn.execute(select(func.count()).select_from(table)).scalar_one()
+    conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=raw.rows))
+    result.inserted, result.updated = after - before, raw.rows - (after - before)
     return result
 
 
@@ -160,7 +180,9 @@ def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, 
         ids = _resolve(conn, validated, field="heritage_site", target=HeritageSite.name_zh,
                        target_id=HeritageSite.id, rule="unknown heritage site (import heritage first)")
         frame = frame.with_columns(ids.alias("heritage_site_id")).drop("heritage_site")
-    return frame.drop(ROW).with_columns(pl.lit(source).alias("source"))
+    frame = frame.drop(ROW)
+    # Where the data carries its own source (a statistic's citation), that one is kept.
+    return frame if "source" in frame.columns else frame.with_columns(pl.lit(source).alias("source"))
 
 
 def _classified(frame: pl.DataFrame) -> pl.DataFrame:

@@ -79,15 +79,17 @@ class _Calculator:
         ).scalar_one()
 
     def _statistic(self, kpi_id: str, key: str | None = None) -> KpiResult:
+        key = key or kpi_id
+        t = DistrictStatistic
         stat = self.conn.execute(
-            select(DistrictStatistic)
-            .where(DistrictStatistic.key == (key or kpi_id), DistrictStatistic.as_of <= self.as_of)
-            .order_by(DistrictStatistic.as_of.desc())
+            select(t.key, t.value, t.unit, t.as_of, t.source, t.qualifier, t.synthetic)
+            .where(t.key == key, t.as_of <= self.as_of)
+            .order_by(t.as_of.desc())
             .limit(1)
-        ).scalar_one_or_none()
+        ).one_or_none()
         if stat is None:
-            return self._result(kpi_id, None, Provenance("statistic", f"district statistic '{key or kpi_id}': none "
-                                                         f"dated on or before {self.as_of}"))
+            return self._result(kpi_id, None, Provenance(
+                "statistic", f"district statistic '{key}': none dated on or before {self.as_of}", record_count=0))
         prov = Provenance("statistic", f"district statistic '{stat.key}' ({stat.unit})", record_count=1,
                           synthetic_records=int(stat.synthetic), source=stat.source, statistic_as_of=stat.as_of)
         return self._result(kpi_id, stat.value, prov, stat.qualifier)
@@ -211,7 +213,8 @@ class _Calculator:
         city = self._statistic("international_student_share_of_shanghai", "shanghai_international_students")
         prov = Provenance(
             "records", "international students at the district's universities / Shanghai's international students "
-            "(district statistic 'shanghai_international_students')", n, syn + city.provenance.synthetic_records,
+            "(district statistic 'shanghai_international_students')", n + (city.provenance.record_count or 0),
+            syn + city.provenance.synthetic_records,
             source=city.provenance.source, statistic_as_of=city.provenance.statistic_as_of,
             details={"district_international_students": intl, "shanghai_international_students": city.value})
         return self._result("international_student_share_of_shanghai", share(intl, city.value), prov)

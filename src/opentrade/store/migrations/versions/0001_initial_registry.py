@@ -1,8 +1,8 @@
 """initial registry
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-29 21:40:07.929213
+Revises:
+Create Date: 2026-11-29 21:54:44.891811
 """
 from alembic import op
 import sqlalchemy as sa
@@ -56,10 +56,6 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise')),
     sa.UniqueConstraint('uscc', name=op.f('uq_enterprise_uscc'))
     )
-    with op.batch_alter_table('enterprise', schema=None) as batch_op:
-        batch_op.create_index('ix_enterprise_de_category', ['de_category'], unique=False)
-        batch_op.create_index('ix_enterprise_ownership', ['ownership'], unique=False)
-
     op.create_table('heritage_site',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
@@ -157,7 +153,7 @@ def upgrade() -> None:
     sa.Column('source', sa.String(length=300), nullable=True),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_investment_project_enterprise_id_enterprise'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_investment_project')),
-    sa.UniqueConstraint('enterprise_id', 'title', name=op.f('uq_investment_project_enterprise_id_title'))
+    sa.UniqueConstraint('title', name=op.f('uq_investment_project_title'))
     )
     op.create_table('space',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -189,10 +185,6 @@ def downgrade() -> None:
     op.drop_table('partner')
     op.drop_table('import_run')
     op.drop_table('heritage_site')
-    with op.batch_alter_table('enterprise', schema=None) as batch_op:
-        batch_op.drop_index('ix_enterprise_ownership')
-        batch_op.drop_index('ix_enterprise_de_category')
-
     op.drop_table('enterprise')
     op.drop_table('district_statistic')
     # ### end Alembic commands ###

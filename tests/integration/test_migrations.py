@@ -1,0 +1,12 @@
+"""The Alembic migrations build exactly the schema the models describe."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from opentrade.store.models import Base
+
+
+def test_migrations_match_models(db) -> None:
+    with db.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
