@@ -1,0 +1,1 @@
+"""Domain logic of opentrade: pure functions over records and reference data."""

@@ -1,0 +1,1 @@
+"""Reference data that opentrade ships: code tables, standards and frameworks."""
