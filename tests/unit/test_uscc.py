@@ -43,3 +43,16 @@ def test_messages_distinguish_shape_from_check() -> None:
     shape, check = errors(["91310000MA1FL8TQ2", good[:-1] + "4"])
     assert shape is not None and "18 characters" in shape
     assert check is not None and "check character" in check
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text("0123456789ABCDEFGHJKLMNPQRTUWXYZIOSV", min_size=18, max_size=18), min_size=1, max_size=50),
+       st.data())
+def test_vectorised_check_agrees_with_python_stdnum(codes: list[str], data: st.DataObject) -> None:
+    # Half the codes get a correct check character, so both verdicts are exercised.
+    fixed = [
+        c[:17] + stdnum_uscc.calc_check_digit(c[:17]) if data.draw(st.booleans()) and c[:8].isdigit()
+        and all(ch in ALPHABET for ch in c[8:17]) else c
+        for c in codes
+    ]
+    assert [e is None for e in errors(fixed)] == [stdnum_uscc.is_valid(c) for c in fixed]

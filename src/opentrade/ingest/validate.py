@@ -39,13 +39,13 @@ def _clean(expr: pl.Expr, *, fold: bool) -> pl.Expr:
 def validate(raw: RawTable, spec: EntitySpec) -> Validated:
     mapped, notes = map_headers(raw, spec)
     frame = raw.frame.with_row_index(ROW, offset=raw.first_row_number).with_columns(pl.col(ROW).cast(pl.Int64))
-    cleaned = frame.select(
+    cleaned = frame.lazy().select(
         ROW,
         *[
             _clean(pl.col(m.source), fold=not isinstance(spec.column(m.field).parser(1.0), Text)).alias(m.source)
             for m in mapped
         ],
-    )
+    ).collect()
     exprs: list[pl.Expr] = []
     for m in mapped:
         col = spec.column(m.field)
@@ -55,7 +55,8 @@ def validate(raw: RawTable, spec: EntitySpec) -> Validated:
                 pl.when(pl.col(m.source).is_null()).then(pl.lit("a value is required")), error
             )
         exprs += [value.alias(m.field), error.alias(f"{m.field}__err")]
-    typed = cleaned.select(ROW, *[pl.col(m.source) for m in mapped], *exprs)
+    # Lazy, so polars shares common sub-expressions (a USCC is normalised once, not once per character).
+    typed = cleaned.lazy().select(ROW, *[pl.col(m.source) for m in mapped], *exprs).collect()
     # Fields the file does not have are null (or False for flags), so later steps see every column.
     for col in spec.columns:
         if col.field not in typed.columns:
