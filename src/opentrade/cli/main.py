@@ -212,5 +212,15 @@ def serve(
     uvicorn.run(create_app(db), host=host or settings.host, port=port or settings.port, log_level="info")
 
 
+def _register_subcommands() -> None:
+    from opentrade.cli.markets import markets_app
+    from opentrade.cli.refdata import refdata_app
+
+    app.add_typer(markets_app, name="markets")
+    app.add_typer(refdata_app, name="refdata", help="Reference datasets: what ships, vintages, licences; refresh.")
+
+
+_register_subcommands()
+
 if __name__ == "__main__":  # pragma: no cover
     app()
