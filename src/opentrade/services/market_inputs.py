@@ -12,7 +12,13 @@ import numpy as np
 import polars as pl
 
 from opentrade.refdata.market_model import ModelConfig
-from opentrade.refdata.reference import SHANGHAI, SHANGHAI_TZ, Reference, great_circle_km, working_hours_overlap
+from opentrade.refdata.reference import (
+    SHANGHAI,
+    SHANGHAI_TZ,
+    Reference,
+    great_circle_km,
+    working_hours_overlap,
+)
 
 DATASET_NAMES = {
     "wdi": "World Bank WDI",

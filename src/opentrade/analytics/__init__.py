@@ -1,0 +1,1 @@
+"""Market-intelligence analytics: pure array functions (scoring, diversification), no I/O."""
