@@ -252,7 +252,9 @@ def test_zero_ubiquity_is_the_nan_case_of_ecomplexity():
 def export_matrices(draw) -> np.ndarray:
     n, k = draw(st.integers(1, 6)), draw(st.integers(1, 6))
     value = st.one_of(
-        st.just(0.0), st.integers(1, 4).map(float), st.floats(1e-3, 1e9, allow_nan=False, allow_infinity=False)
+        st.just(0.0),
+        st.integers(1, 4).map(float),
+        st.floats(1e-3, 1e9, allow_nan=False, allow_infinity=False),
     )
     return np.array(draw(st.lists(value, min_size=n * k, max_size=n * k))).reshape(n, k)
 
@@ -300,7 +302,15 @@ def test_complexity_frame_matches_ecomplexity_output():
     ours = complexity_frame(df, cols=COLS, drop_empty=True)
     assert isinstance(ours, pd.DataFrame)
     assert list(ours.columns) == [
-        "year", "country", "hs", "export_val", "rca", "mcp", "diversity", "ubiquity", "density"
+        "year",
+        "country",
+        "hs",
+        "export_val",
+        "rca",
+        "mcp",
+        "diversity",
+        "ubiquity",
+        "density",
     ]
     theirs = _by_key(out.dropna(subset=["mcp"]))
     ours = _by_key(ours)
@@ -366,8 +376,26 @@ def test_missing_values_and_duplicates_as_ecomplexity():
     for c in ("rca", "mcp", "diversity", "ubiquity", "density"):
         assert np.abs(ours[c].to_numpy(float) - theirs[c].to_numpy(float)).max() <= TOL, c
     # and the same as leaving the row out or writing 0
-    clean = _by_key(complexity_frame(long_table(np.where(np.arange(x.size).reshape(x.shape) == 3, 0, x)), cols=COLS))
+    clean = _by_key(
+        complexity_frame(long_table(np.where(np.arange(x.size).reshape(x.shape) == 3, 0, x)), cols=COLS)
+    )
     np.testing.assert_array_equal(clean.density.to_numpy(), ours.density.to_numpy())
+
+
+def test_pandas_without_pyarrow(monkeypatch):
+    x = sparse_exports(9, 11, 61, fill=0.6)
+    df = long_table(x)
+    expected = complexity_frame(df, cols=COLS)
+
+    def no_pyarrow(*args, **kwargs):
+        raise ImportError("pyarrow")
+
+    monkeypatch.setattr(pl, "from_pandas", no_pyarrow)
+    monkeypatch.setattr(pl.DataFrame, "to_pandas", no_pyarrow)
+    got = complexity_frame(df, cols=COLS)
+    assert list(got.columns) == list(expected.columns)
+    for c in got.columns:
+        assert got[c].tolist() == expected[c].tolist(), c
 
 
 def test_empty_input():

@@ -26,8 +26,11 @@ matrices. Edge cases, and where this module deliberately differs:
 * The conditional probabilities are divided exactly as ecomplexity divides them, so proximities are equal to
   the last bit; density is computed as (M φᵀ) / Σφ instead of M (φᵀ / Σφ), equal within a few ulps.
 * Missing values (NaN, null) count as 0 and duplicate (time, location, product) rows keep the first
-  occurrence, as in ecomplexity. Negative or infinite values are rejected (ecomplexity would return negative or
-  infinite RCA), and so is a threshold ≤ 0 (it would make empty locations and products present everywhere).
+  occurrence, as in ecomplexity. (ecomplexity means to fill missing values with 0 but does it with
+  ``data.val.fillna(0, inplace=True)``, which under pandas 3's copy-on-write changes nothing: the value then
+  counts as 0 in every sum and in M, as here, but its own RCA comes out NaN instead of 0.) Negative or infinite
+  values are rejected (ecomplexity would return negative or infinite RCA), and so is a threshold ≤ 0 (it would
+  make empty locations and products present everywhere).
 * Not covered: the RPOP and manual presence tests, continuous or asymmetric proximity, k-nearest-neighbour
   density, and ECI/PCI/COI/COG.
 """
@@ -42,8 +45,20 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+__all__ = [
+    "YearComplexity",
+    "complexity_frame",
+    "complexity_matrices",
+    "density",
+    "mcp",
+    "proximity",
+    "proximity_frame",
+    "rca",
+]
+
 KEYS = ("time", "loc", "prod", "val")
 DEFAULT_COLS: dict[str, str] = {k: k for k in KEYS}
+_BLOCK = 256  # rows of the proximity matrix divided at a time
 
 
 def _matrix(a: Any, name: str) -> np.ndarray:
@@ -104,10 +119,12 @@ def proximity(m: Any) -> np.ndarray:
     location has; products no location has get 0 throughout (ecomplexity: NaN).
     """
     mm = _matrix(m, "m")
-    co = mm.T @ mm  # numpy computes AᵀA with a symmetric rank-k update (syrk)
+    co = mm.T @ mm  # integer counts, exact in float64; numpy uses a symmetric rank-k update (syrk) for AᵀA
     ubiquity = mm.sum(axis=0)
     ubiquity[ubiquity == 0] = 1.0  # their co-occurrences are all 0, so their φ is 0
-    np.divide(co, np.maximum.outer(ubiquity, ubiquity), out=co)
+    for i in range(0, len(ubiquity), _BLOCK):  # in place, a block of rows at a time: no second p × p array
+        rows = slice(i, i + _BLOCK)
+        co[rows] /= np.maximum(ubiquity[rows, np.newaxis], ubiquity[np.newaxis, :])
     return co
 
 
@@ -253,7 +270,9 @@ def complexity_matrices(
     return list(_matrices(frame, t, drop_empty))
 
 
-def _finish(parts: list[pl.DataFrame], schema: dict[str, Any], rename: dict[str, str], is_pandas: bool) -> Any:
+def _finish(
+    parts: list[pl.DataFrame], schema: dict[str, Any], rename: dict[str, str], is_pandas: bool
+) -> Any:
     out = pl.concat(parts) if parts else pl.DataFrame(schema=schema)
     out = out.rename(rename)
     if is_pandas:
@@ -349,6 +368,11 @@ def proximity_frame(
             )
         )
     prod_dtype = frame.schema["prod"]
-    schema = {"time": frame.schema["time"], "prod_1": prod_dtype, "prod_2": prod_dtype, "proximity": pl.Float64}
+    schema = {
+        "time": frame.schema["time"],
+        "prod_1": prod_dtype,
+        "prod_2": prod_dtype,
+        "proximity": pl.Float64,
+    }
     rename = {"time": names["time"], "prod_1": f"{names['prod']}_1", "prod_2": f"{names['prod']}_2"}
     return _finish(parts, schema, rename, is_pandas)

@@ -27,6 +27,7 @@ class Factor:
     label_zh: str
     transform: str = "identity"
     higher_is_better: bool = True
+    scale: str = "minmax"  # or "fixed": the value is already a 0–1 score (an agreement, a channel) and is kept
 
 
 @dataclass
@@ -61,9 +62,13 @@ def impute(raw: np.ndarray, groups: np.ndarray) -> Imputed:
 
 
 def normalise(values: np.ndarray, factors: list[Factor]) -> np.ndarray:
-    """Transform, orient (higher = better) and min–max scale each factor to [0, 1]; a constant factor → 0.5."""
+    """Transform, orient (higher = better) and min–max scale each factor to [0, 1]; a constant factor → 0.5.
+    Factors on a fixed 0–1 scale are kept as they are, so "no partner anywhere" stays 0 points, not 0.5."""
     out = np.zeros_like(values, dtype=float)
     for j, f in enumerate(factors):
+        if f.scale == "fixed":
+            out[:, j] = np.clip(np.nan_to_num(values[:, j].astype(float), nan=0.0), 0.0, 1.0)
+            continue
         x = TRANSFORMS[f.transform](values[:, j].astype(float))
         if not f.higher_is_better:
             x = -x

@@ -22,6 +22,7 @@ class FactorConfig(BaseModel):
     indicator: str
     transform: str = "identity"
     higher_is_better: bool = True
+    scale: str = "minmax"
     en: str
     zh: str
 

@@ -121,7 +121,8 @@ def model_inputs(db: Database | None, *, ref: Reference | None = None, config: M
 
 def _factors(config: ModelConfig, ids: list[str]) -> list[Factor]:
     return [Factor(i, config.factors[i].group, config.factors[i].en, config.factors[i].zh,
-                   config.factors[i].transform, config.factors[i].higher_is_better) for i in ids]
+                   config.factors[i].transform, config.factors[i].higher_is_better, config.factors[i].scale)
+            for i in ids]
 
 
 def _weights_vector(weights: dict[str, float], ids: list[str]) -> np.ndarray:
