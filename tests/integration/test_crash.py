@@ -13,11 +13,11 @@ import time
 from pathlib import Path
 
 import pytest
-from tests.conftest import make_uscc, write_csv
-from tests.integration.test_import import HEADER, firm_rows
 
 from opentrade.store.checksum import content_checksum, table_counts
 from opentrade.store.db import Database
+from tests.conftest import make_uscc, write_csv
+from tests.integration.test_import import HEADER, firm_rows
 
 pytestmark = pytest.mark.slow
 ROWS = 60_000

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import load_workbook
-from tests.conftest import make_uscc, write_csv
-from tests.integration.test_import import HEADER, firm_rows
 from typer.testing import CliRunner
 
 from opentrade.cli.main import app
 from opentrade.services.importer import import_file
 from opentrade.store.checksum import table_counts
+from tests.conftest import make_uscc, write_csv
+from tests.integration.test_import import HEADER, firm_rows
 
 runner = CliRunner()
 HOSTILE = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)"]

@@ -9,7 +9,6 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from tests.conftest import make_uscc, write_csv
 from typer.testing import CliRunner
 
 from opentrade.cli.main import app
@@ -17,6 +16,7 @@ from opentrade.errors import ImportRejected, InputFileError
 from opentrade.services.importer import import_file
 from opentrade.store.checksum import content_checksum, table_counts
 from opentrade.store.models import Enterprise, EnterpriseYear
+from tests.conftest import make_uscc, write_csv
 
 HEADER = ["uscc", "name_zh", "name_en", "industry_code", "ownership", "origin_country", "established_on",
           "business_scope", "mnc_regional_hq", "rd_centre"]
