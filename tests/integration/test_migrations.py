@@ -10,3 +10,11 @@ def test_migrations_match_models(db) -> None:
     with db.engine.connect() as conn:
         diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diffs == []
+
+
+def test_head_revision_constant_matches_the_migrations(db) -> None:
+    from alembic.script import ScriptDirectory
+
+    from opentrade.store.db import HEAD_REVISION, alembic_config
+
+    assert ScriptDirectory.from_config(alembic_config(db.engine)).get_current_head() == HEAD_REVISION

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import polars as pl
+
 from opentrade.errors import InputFileError
 from opentrade.ingest.readers import RawTable, normalise_header
 from opentrade.ingest.schemas import EntitySpec
@@ -49,7 +51,7 @@ def map_headers(raw: RawTable, spec: EntitySpec) -> tuple[list[MappedColumn], li
     notes: list[str] = []
     for i, header in enumerate(raw.headers):
         if not header.strip():
-            if raw.frame.get_column(f"c{i}").null_count() == raw.frame.height:
+            if not raw.frame.select(pl.col(f"c{i}").is_not_null().any()).collect().item():
                 continue  # a trailing empty column is harmless
             raise InputFileError(raw.path, f"column {i + 1} has data but no header")
         fields = [spec.column(f) for f in set(lookup.values())]

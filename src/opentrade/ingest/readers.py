@@ -25,19 +25,18 @@ _CHUNK = 1 << 22
 
 @dataclass
 class RawTable:
-    """A file's rows as strings, with the headers exactly as the file spells them."""
+    """A file's rows as strings, with the headers exactly as the file spells them.
+
+    ``frame`` is lazy: a UTF-8 CSV is scanned in batches while it is validated, so a file of millions of rows is
+    never held in memory as text beside its typed values."""
 
     path: str
     headers: list[str]
-    frame: pl.DataFrame  # columns c0..cN (strings), one row per data row
+    frame: pl.LazyFrame  # columns c0..cN (strings), one row per data row
     encoding: str
     notes: list[str] = field(default_factory=list)
 
     first_row_number: int = 2  # spreadsheet row number of the first data row
-
-    @property
-    def rows(self) -> int:
-        return self.frame.height
 
 
 def read_table(path: str | Path, *, max_bytes: int | None = None) -> RawTable:
@@ -88,36 +87,27 @@ def _sniff_delimiter(first_line: str) -> str:
 
 def _read_csv(path: Path) -> RawTable:
     encoding = detect_encoding(path)
-    if encoding == "utf-8":
-        source: Path | io.BytesIO = path  # polars reads the file directly: no copy in memory
-        with path.open(encoding="utf-8", newline="") as fh:
-            first = fh.readline()
-    else:
-        text = path.read_bytes().decode(encoding)
-        first = text.split("\n", 1)[0]
-        source = io.BytesIO(text.encode("utf-8"))
-        del text
-    if not first.strip():
-        raise InputFileError(str(path), "the file is empty or its first line (the header) is blank")
-    delimiter = _sniff_delimiter(first)
+    label = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030/GBK"}[encoding]
+    with path.open(encoding=encoding, newline="") as fh:
+        first = fh.readline()
+        if not first.strip():
+            raise InputFileError(str(path), "the file is empty or its first line (the header) is blank")
+        delimiter = _sniff_delimiter(first)
+        fh.seek(0)
+        headers = next(csv.reader(fh, delimiter=delimiter))
+    options = {"has_header": True, "infer_schema": False, "separator": delimiter, "quote_char": '"'}
     try:
-        frame = pl.read_csv(
-            source,
-            has_header=False,
-            infer_schema=False,
-            separator=delimiter,
-            encoding="utf8",
-            quote_char='"',
-        )
+        if encoding in ("utf-8", "utf-8-sig"):
+            frame = pl.scan_csv(path, encoding="utf8", **options)  # read in batches as it is validated
+        else:  # polars reads UTF-8 only: transcode in memory (GBK files are office-sized)
+            frame = pl.read_csv(io.BytesIO(path.read_bytes().decode(encoding).encode("utf-8")), **options).lazy()
+        names = frame.collect_schema().names()
     except pl.exceptions.PolarsError as exc:
         raise InputFileError(str(path), f"not a well-formed CSV file: {_first_line(exc)}") from exc
-    if frame.height == 0:
-        raise InputFileError(str(path), "the file has no header row")
-    headers = ["" if h is None else str(h) for h in frame.row(0)]
-    frame = frame.slice(1)
-    frame.columns = [f"c{i}" for i in range(frame.width)]
-    label = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030/GBK"}[encoding]
-    return RawTable(str(path), headers, frame, label)
+    if len(names) != len(headers):
+        raise InputFileError(str(path), f"the header has {len(headers)} fields but the reader found {len(names)}")
+    frame = frame.rename(dict(zip(names, [f"c{i}" for i in range(len(names))], strict=True)))
+    return RawTable(str(path), ["" if h is None else h for h in headers], frame, label)
 
 
 def _first_line(exc: Exception) -> str:
@@ -164,7 +154,7 @@ def _read_excel(path: Path) -> RawTable:
     for row in rows[1:]:
         for i in range(width):
             columns[f"c{i}"].append(_cell_text(row[i]) if i < len(row) else None)
-    frame = pl.DataFrame(columns, schema={k: pl.String for k in columns})
+    frame = pl.DataFrame(columns, schema={k: pl.String for k in columns}).lazy()
     notes = [f"read sheet {sheet_name!r}"] + (
         [f"{len(book.sheet_names) - 1} other sheet(s) ignored"] if len(book.sheet_names) > 1 else []
     )

@@ -113,7 +113,7 @@ SPACE_KIND = {"building": "building", "楼宇": "building", "park": "park", "园
 SYNTHETIC = Column("synthetic", ("合成数据", "演示数据"), _const(v.Flag()), description="true for generated demo records")
 LAT = Column("lat", ("纬度", "latitude"), _const(v.Coordinate(-90, 90)), description="WGS-84 latitude")
 LON = Column("lon", ("经度", "longitude", "lng"), _const(v.Coordinate(-180, 180)), description="WGS-84 longitude")
-USCC_REF = Column("uscc", ("统一社会信用代码", "信用代码", "credit_code"), _const(v.USCC()), required=True,
+USCC_REF = Column("uscc", ("统一社会信用代码", "信用代码", "credit_code"), _const(v.USCCReference()), required=True,
                   description="USCC of a firm already in the registry")
 
 
@@ -174,7 +174,8 @@ PROJECTS = EntitySpec(
     description="Investment projects; the title identifies a project.",
     columns=(
         Column("title", ("项目名称", "项目"), _const(v.Text(300)), required=True),
-        Column("uscc", ("统一社会信用代码", "信用代码"), _const(v.USCC()), description="investing firm, if registered"),
+        Column("uscc", ("统一社会信用代码", "信用代码"), _const(v.USCCReference()),
+               description="investing firm, if registered"),
         Column("amount", ("投资金额", "金额"), lambda m: v.Amount(m), unit="money",
                description="in `currency`; a unit in the header (万元) scales it"),
         Column("currency", ("币种", "货币"), _const(v.Code(currency_codes(), "ISO 4217 currency"))),

@@ -10,11 +10,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import polars as pl
 from stdnum.cn import uscc as stdnum_uscc
 
 Parsed = tuple[pl.Expr, pl.Expr]
+
+
+class Parser(Protocol):
+    def parse(self, col: pl.Expr) -> Parsed: ...
 EXCEL_EPOCH = dt.date(1899, 12, 30)  # Excel's day 0 in the 1900 date system (after its 1900 leap-year bug)
 
 
@@ -64,6 +69,16 @@ class USCC:
             _err(~check_ok, "USCC check character is wrong (GB 32100-2015)"),
         )
         return code, error
+
+
+@dataclass(frozen=True)
+class USCCReference:
+    """A USCC that must name a firm already in the registry. Only normalised here: the importer looks it up, and
+    checks the shape and check character of the codes it does not find (a registered code is valid already),
+    which spares the check on millions of yearly rows."""
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        return col.str.to_uppercase().str.replace_all("-", "", literal=True), pl.lit(None, dtype=pl.String)
 
 
 def is_valid_uscc(code: str) -> bool:
@@ -119,8 +134,9 @@ class Flag:
 
 
 def _decimal(col: pl.Expr) -> pl.Expr:
-    # Thousands separators and a trailing 元/yuan are tolerated; anything else must be a plain number.
-    cleaned = col.str.replace_all(r"[,\s]", "").str.replace(r"(元|yuan|cny)$", "")
+    # Thousands separators and a trailing 元 are tolerated; anything else must be a plain number. Literal (not
+    # regex) operations: this runs on every money cell of every yearly row.
+    cleaned = col.str.replace_all(",", "", literal=True).str.strip_suffix("元")
     return cleaned.cast(pl.Float64, strict=False)
 
 

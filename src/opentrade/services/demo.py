@@ -42,6 +42,7 @@ from opentrade.ingest.schemas import SPECS, EntitySpec
 from opentrade.refdata.standards import Taxonomy, load_taxonomy
 from opentrade.services.importer import ImportResult, import_on
 from opentrade.store.db import Database
+from opentrade.store.upsert import StagingArea, staging_area
 from opentrade.store.models import Enterprise
 
 SEED = 20240614
@@ -257,11 +258,11 @@ def load_demo(db: Database) -> str:
                  "marked (synthetic); all student figures are demo calibration values")[:300]
     results: list[ImportResult] = []
     # One transaction for the whole instance: a load that is interrupted leaves no half-instance behind.
-    with db.engine.begin() as conn:
+    with db.engine.connect() as conn, staging_area(conn) as stage, conn.begin():
 
         def run(kind: str, label: str, columns: dict[str, list[Any]]) -> None:
             if columns and next(iter(columns.values())):
-                results.append(_import(conn, SPECS[kind], label, columns))
+                results.append(_import(conn, SPECS[kind], label, columns, stage=stage))
 
         _load_all(run, gen, named, seed_label=seed_label, uni_label=uni_label)
     inserted = sum(r.inserted for r in results)
@@ -353,15 +354,16 @@ def _columns(spec: EntitySpec, rows: Iterable[dict[str, Any]], *, synthetic: boo
     return out
 
 
-def _import(conn: Connection, spec: EntitySpec, label: str, columns: dict[str, Sequence[Any]]) -> ImportResult:
+def _import(conn: Connection, spec: EntitySpec, label: str, columns: dict[str, Sequence[Any]], *,
+            stage: StagingArea | None) -> ImportResult:
     """A generated table goes through the importer: headers = field names, every cell a string or None."""
     names = list(columns)
     frame = pl.DataFrame(
         {f"c{i}": [_cell(v) for v in columns[name]] for i, name in enumerate(names)},
         schema={f"c{i}": pl.String for i in range(len(names))},
     )
-    raw = RawTable(path=label, headers=names, frame=frame, encoding="generated")
-    return import_on(conn, spec, raw, source_label=label, write_rejects=False)
+    raw = RawTable(path=label, headers=names, frame=frame.lazy(), encoding="generated")
+    return import_on(conn, spec, raw, source_label=label, write_rejects=False, stage=stage)
 
 
 # --- the generator -------------------------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from opentrade.ingest.readers import RawTable, read_table
 from opentrade.ingest.report import RejectReport
 from opentrade.ingest.schemas import SPECS, EntitySpec
 from opentrade.ingest.validate import ROW, Validated, add_issues, validate
+from opentrade.ingest.values import USCC, Parser
 from opentrade.store.db import Database, translate_operational_error
 from opentrade.store.models import Base, Enterprise, HeritageSite, ImportRun
-from opentrade.store.upsert import upsert_frame
+from opentrade.store.upsert import StagingArea, staging_area, upsert_frame
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows in all)
 
@@ -76,9 +77,9 @@ def import_table(
 ) -> ImportResult:
     """Validate and write one table in its own transaction."""
     try:
-        with db.engine.begin() as conn:
+        with db.engine.connect() as conn, staging_area(conn) as stage, conn.begin():
             return import_on(conn, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                             sha256=sha256, source_label=source_label)
+                             sha256=sha256, source_label=source_label, stage=stage)
     except OperationalError as exc:
         raise translate_operational_error(exc) from exc
 
@@ -93,6 +94,7 @@ def import_on(
     progress: Progress | None = None,
     sha256: str = "",
     source_label: str | None = None,
+    stage: StagingArea | None = None,
 ) -> ImportResult:
     """Validate and write one table on the caller's transaction (so several tables can land together or not at all).
 
@@ -100,12 +102,12 @@ def import_on(
     """
     validated = validate(raw, spec)
     source = source_label or Path(raw.path).name
-    result = ImportResult(spec.kind, raw.path, raw.encoding, raw.rows, dry_run=dry_run,
+    result = ImportResult(spec.kind, raw.path, raw.encoding, validated.rows, dry_run=dry_run,
                           notes=raw.notes + validated.notes)
     _tune(conn)
     rows = _to_table_rows(conn, spec, validated, source=source)
     if validated.issues.height:
-        report = RejectReport(raw.path, spec.kind, raw.rows, validated.issues)
+        report = RejectReport(raw.path, spec.kind, validated.rows, validated.issues)
         if write_rejects:
             report.write()
         raise ImportRejected(report)
@@ -113,10 +115,12 @@ def import_on(
         return result
     table = Base.metadata.tables[spec.table]
     before = conn.execute(select(func.count()).select_from(table)).scalar_one()
-    upsert_frame(conn, table, rows, key=_db_key(spec), update=_updatable(spec, validated), progress=progress)
+    upsert_frame(conn, table, rows, key=_db_key(spec), update=_updatable(spec, validated), progress=progress,
+                 stage=stage)
     after = conn.execute(select(func.count()).select_from(table)).scalar_one()
-    conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=raw.rows))
-    result.inserted, result.updated = after - before, raw.rows - (after - before)
+    conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256,
+                                                     rows=validated.rows))
+    result.inserted, result.updated = after - before, validated.rows - (after - before)
     return result
 
 
@@ -154,17 +158,29 @@ def _updatable(spec: EntitySpec, validated: Validated) -> list[str]:
 
 
 def _lookup(conn: Connection, column_key, column_id) -> pl.DataFrame:
-    rows = conn.execute(select(column_key, column_id)).all()
-    return pl.DataFrame(rows, schema={"__key": pl.String, "__id": pl.Int64}, orient="row")
+    # Plain driver tuples: a million SQLAlchemy Row objects would cost more than the query.
+    sql = str(select(column_key, column_id).compile(dialect=conn.dialect))
+    rows = conn.exec_driver_sql(sql).cursor.fetchall()
+    keys, ids = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
+    return pl.DataFrame({"__key": keys, "__id": ids}, schema={"__key": pl.String, "__id": pl.Int64})
 
 
-def _resolve(conn: Connection, validated: Validated, *, field: str, target, target_id, rule: str) -> pl.Series:
-    """Turn a reference (USCC, heritage name) into the referenced id; unknown references become issues."""
+def _resolve(conn: Connection, validated: Validated, *, field: str, target, target_id, rule: str,
+             check: Parser | None = None) -> pl.Series:
+    """Turn a reference (USCC, heritage name) into the referenced id; unknown references become issues — with the
+    reason the value itself is wrong (``check``) where it is, else ``rule``."""
     known = _lookup(conn, target, target_id)
-    joined = validated.frame.select(ROW, field).join(known, left_on=field, right_on="__key", how="left")
-    joined = joined.sort(ROW)
-    unknown = joined.filter(pl.col(field).is_not_null() & pl.col("__id").is_null()).get_column(ROW)
-    add_issues(validated, unknown, field=field, rule=rule)
+    joined = validated.frame.select(ROW, field).join(
+        known, left_on=field, right_on="__key", how="left", maintain_order="left"
+    )
+    unknown = joined.filter(pl.col(field).is_not_null() & pl.col("__id").is_null())
+    if unknown.height:
+        reason = pl.lit(rule)
+        if check is not None:
+            reason = pl.coalesce(check.parse(pl.col(field))[1], reason)
+        unknown = unknown.with_columns(reason.alias("__rule"))
+        for text, rows in unknown.group_by("__rule", maintain_order=True):
+            add_issues(validated, rows.get_column(ROW), field=field, rule=str(text[0]))
     return joined.get_column("__id")
 
 
@@ -173,7 +189,7 @@ def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, 
     if spec.kind == "enterprises":
         frame = _classified(frame).with_columns(pl.col("status").fill_null("active"))
     elif spec.kind in ("financials", "projects"):
-        ids = _resolve(conn, validated, field="uscc", target=Enterprise.uscc, target_id=Enterprise.id,
+        ids = _resolve(conn, validated, field="uscc", target=Enterprise.uscc, target_id=Enterprise.id, check=USCC(),
                        rule="unknown enterprise: this USCC is not in the registry (import enterprises first)")
         frame = frame.with_columns(ids.alias("enterprise_id")).drop("uscc")
     elif spec.kind == "spaces":

@@ -7,11 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,7 +38,14 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def alembic_config(engine: Engine) -> Config:
+# The newest migration. Checked against the migrations folder by a test, so that every command can tell an
+# up-to-date database by one query, without importing Alembic (a fifth of a CLI command's start-up).
+HEAD_REVISION = "0001"
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -50,12 +53,21 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def needs_upgrade(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision() != head
+        try:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except OperationalError:
+            return True  # a new database: no version table yet
+        except Exception as exc:  # e.g. PostgreSQL's UndefinedTable
+            if "alembic_version" in str(exc):
+                return True
+            raise
+    return current != HEAD_REVISION
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
     try:
         command.upgrade(alembic_config(engine), revision)
     except OperationalError as exc:  # pragma: no cover - depends on the machine

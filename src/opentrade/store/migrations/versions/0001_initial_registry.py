@@ -2,10 +2,11 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 21:54:44.891811
+Create Date: 2026-11-29 22:39:46.669618
 """
-import sqlalchemy as sa
 from alembic import op
+import sqlalchemy as sa
+
 
 revision = '0001'
 down_revision = None
@@ -55,6 +56,9 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise')),
     sa.UniqueConstraint('uscc', name=op.f('uq_enterprise_uscc'))
     )
+    with op.batch_alter_table('enterprise', schema=None) as batch_op:
+        batch_op.create_index('ix_enterprise_kpi', ['id', 'ownership', 'de_category', 'status', 'established_on', 'mnc_regional_hq', 'rd_centre', 'synthetic'], unique=False)
+
     op.create_table('heritage_site',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name_zh', sa.String(length=200), nullable=False),
@@ -107,9 +111,8 @@ def upgrade() -> None:
     sa.UniqueConstraint('name_en', name=op.f('uq_university_name_en'))
     )
     op.create_table('enterprise_year',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('enterprise_id', sa.Integer(), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('enterprise_id', sa.Integer(), nullable=False),
     sa.Column('revenue', sa.Float(), nullable=True, comment='yuan'),
     sa.Column('tax', sa.Float(), nullable=True, comment='yuan'),
     sa.Column('employees', sa.Integer(), nullable=True),
@@ -117,12 +120,9 @@ def upgrade() -> None:
     sa.Column('synthetic', sa.Boolean(), nullable=False),
     sa.Column('source', sa.String(length=300), nullable=True),
     sa.ForeignKeyConstraint(['enterprise_id'], ['enterprise.id'], name=op.f('fk_enterprise_year_enterprise_id_enterprise'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_enterprise_year')),
-    sa.UniqueConstraint('enterprise_id', 'year', name=op.f('uq_enterprise_year_enterprise_id_year'))
+    sa.PrimaryKeyConstraint('year', 'enterprise_id', name=op.f('pk_enterprise_year')),
+    sqlite_with_rowid=False
     )
-    with op.batch_alter_table('enterprise_year', schema=None) as batch_op:
-        batch_op.create_index('ix_enterprise_year_year_cover', ['year', 'enterprise_id', 'revenue', 'tax'], unique=False)
-
     op.create_table('event',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('name_en', sa.String(length=300), nullable=False),
@@ -176,14 +176,14 @@ def downgrade() -> None:
     op.drop_table('space')
     op.drop_table('investment_project')
     op.drop_table('event')
-    with op.batch_alter_table('enterprise_year', schema=None) as batch_op:
-        batch_op.drop_index('ix_enterprise_year_year_cover')
-
     op.drop_table('enterprise_year')
     op.drop_table('university')
     op.drop_table('partner')
     op.drop_table('import_run')
     op.drop_table('heritage_site')
+    with op.batch_alter_table('enterprise', schema=None) as batch_op:
+        batch_op.drop_index('ix_enterprise_kpi')
+
     op.drop_table('enterprise')
     op.drop_table('district_statistic')
     # ### end Alembic commands ###
