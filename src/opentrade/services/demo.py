@@ -42,8 +42,8 @@ from opentrade.ingest.schemas import SPECS, EntitySpec
 from opentrade.refdata.standards import Taxonomy, load_taxonomy
 from opentrade.services.importer import ImportResult, import_on
 from opentrade.store.db import Database
-from opentrade.store.upsert import StagingArea, staging_area
 from opentrade.store.models import Enterprise
+from opentrade.store.upsert import StagingArea, staging_area
 
 SEED = 20240614
 AS_OF = dt.date(2024, 6, 14)  # the seed report's date: the KPIs reproduce the seed at this date
