@@ -5,10 +5,11 @@ BIN := $(VENV)/bin
 
 .PHONY: setup run test lint bench docs clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml $(wildcard package-lock.json)
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test,bench]'
+	if [ -f scripts/build_web_assets.sh ]; then bash scripts/build_web_assets.sh; fi
 	touch $@
 
 setup: $(BIN)/.installed          ## create .venv and install opentrade with its test tools
