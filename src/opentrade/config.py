@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -37,6 +37,16 @@ class Settings(BaseSettings):
     max_reported_errors: int = Field(default=1000, description="Rejected rows listed on screen (all go to the file).")
     host: str = "127.0.0.1"
     port: int = 8000
+    admin_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for the API's write endpoints (file uploads); unset: writes are disabled.",
+    )
+    admin_token_sha256: str | None = Field(
+        default=None,
+        description="Alternative to admin_token: the hex SHA-256 of the token, so the token itself is not stored.",
+    )
+    public_read: bool = Field(default=True, description="Read endpoints open to anyone; false: they need the token.")
+    max_upload_bytes: int = Field(default=100 * 1024**2, description="Largest file the API accepts for upload.")
 
     @property
     def resolved_database_url(self) -> str:

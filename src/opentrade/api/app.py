@@ -1,29 +1,71 @@
-"""The HTTP application. Until the web cockpit lands it serves the KPIs as JSON and a plain bilingual table."""
+"""The HTTP application: the REST API under ``/api/v1`` (OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``)
+and the web cockpit (``opentrade.web``) when it is installed, else a plain bilingual page of the KPIs at ``/``."""
 
 from __future__ import annotations
 
 import datetime as dt
 from html import escape
 
-from fastapi import FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi import Depends, FastAPI
+from fastapi.responses import HTMLResponse
 
 from opentrade import __version__
-from opentrade.errors import OpentradeError
+from opentrade.api.deps import AccessPolicy, require_read
+from opentrade.api.errors import install_error_handlers
+from opentrade.api.routes import imports, insight, registry
+from opentrade.api.routes.insight import RankingCache
+from opentrade.api.schemas import ErrorBody
+from opentrade.config import Settings, get_settings
 from opentrade.services.kpis import compute_kpis
 from opentrade.store.db import Database
 
+API_V1 = "/api/v1"
+DESCRIPTION = """The district registry, its headline figures and the market intelligence of opentrade.
 
-def create_app(db: Database) -> FastAPI:
-    app = FastAPI(title="opentrade", version=__version__, openapi_url="/api/openapi.json", docs_url="/api/docs")
+* Read endpoints are open unless `OPENTRADE_PUBLIC_READ=false`; then they, like every write, need
+  `Authorization: Bearer <admin token>` (`OPENTRADE_ADMIN_TOKEN`).
+* Errors are JSON of one shape: `{"error": {"type": ..., "message": ..., "details": ...}}`.
+* Lists are paged: `{items, total, page, page_size}`, `page_size` at most 500.
+"""
+ERRORS = {400: {"model": ErrorBody, "description": "a parameter is valid in form but not in meaning"},
+          401: {"model": ErrorBody, "description": "credentials needed"},
+          403: {"model": ErrorBody, "description": "forbidden"},
+          404: {"model": ErrorBody, "description": "no such record"},
+          422: {"model": ErrorBody, "description": "invalid parameters"}}
 
-    @app.exception_handler(OpentradeError)
-    async def _opentrade_error(_request: Request, exc: OpentradeError) -> JSONResponse:
-        return JSONResponse({"error": {"type": type(exc).__name__, "message": str(exc)}}, status_code=400)
 
-    @app.get("/api/v1/kpis", summary="Headline figures with provenance")
-    def kpis(as_of: dt.date | None = Query(default=None, description="Date; default today")) -> list[dict]:
-        return [k.to_json() for k in compute_kpis(db, as_of=as_of or dt.date.today())]
+def create_app(db: Database, settings: Settings | None = None, *, web: bool = True) -> FastAPI:
+    """The application on ``db``; ``web=False`` serves the API alone (and the plain page at ``/``)."""
+    settings = settings or get_settings()
+    app = FastAPI(title="opentrade", version=__version__, description=DESCRIPTION,
+                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None)
+    app.state.db = db
+    app.state.settings = settings
+    app.state.access = AccessPolicy(settings)
+    app.state.ranking_cache = RankingCache()
+    install_error_handlers(app)
+
+    read = [Depends(require_read)]
+    app.include_router(registry.router, prefix=API_V1, dependencies=read, responses=ERRORS)
+    app.include_router(insight.router, prefix=API_V1, dependencies=read, responses=ERRORS)
+    app.include_router(imports.router, prefix=API_V1)
+
+    mount_web = None
+    if web:
+        try:
+            from opentrade.web import mount_web
+        except ModuleNotFoundError as exc:
+            if exc.name != "opentrade.web":
+                raise
+    if mount_web is not None:
+        mount_web(app, db)
+    else:
+        _plain_home(app, db)
+    return app
+
+
+def _plain_home(app: FastAPI, db: Database) -> None:
+    """Until the web cockpit lands: the KPIs as a bilingual table."""
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home() -> str:
@@ -48,5 +90,3 @@ def create_app(db: Database) -> FastAPI:
             "<table border='1' cellpadding='4'><thead><tr><th>指标 / Figure</th><th>值 / Value</th>"
             f"<th>依据 / Basis</th><th>定义 / Definition</th></tr></thead><tbody>{rows}</tbody></table></html>"
         )
-
-    return app

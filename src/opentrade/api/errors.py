@@ -1,0 +1,128 @@
+"""Every API error as JSON of one shape: ``{"error": {"type": ..., "message": ..., "details": ...}}``.
+
+opentrade's own errors map to statuses here (the only place); FastAPI's request validation (422), unknown routes
+(404), wrong methods (405) and unexpected failures (500) use the same shape. Paths outside ``/api`` keep Starlette's
+plain responses, so the HTML cockpit can present its own error pages.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import PlainTextResponse, Response
+
+from opentrade.errors import (
+    ConfigError,
+    ImportRejected,
+    InputFileError,
+    NotFound,
+    OpentradeError,
+    ReferenceDataError,
+    StorageFullError,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api"
+
+STATUS_OF: tuple[tuple[type[OpentradeError], int], ...] = (  # first match wins: subclasses first
+    (NotFound, 404),
+    (InputFileError, 422),
+    (ImportRejected, 422),
+    (ConfigError, 400),
+    (StorageFullError, 507),
+    (StoreError, 503),
+    (ReferenceDataError, 500),
+    (OpentradeError, 400),
+)
+
+HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
+              413: "PayloadTooLarge", 415: "UnsupportedMediaType", 422: "ValidationError", 429: "TooManyRequests"}
+
+
+class ApiError(Exception):
+    """Raised by route handlers for HTTP-level refusals (authorisation, size limits)."""
+
+    def __init__(self, status: int, message: str, *, type_: str | None = None, details: Any = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status, self.message, self.details, self.headers = status, message, details, headers
+        self.type = type_ or HTTP_TYPES.get(status, "HTTPError")
+
+
+def error_response(status: int, type_: str, message: str, details: Any = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"type": type_, "message": message, "details": details}}, status_code=status,
+                        headers=headers)
+
+
+def status_of(exc: OpentradeError) -> int:
+    return next(status for cls, status in STATUS_OF if isinstance(exc, cls))
+
+
+def reject_details(exc: ImportRejected, *, limit: int, file: str | None = None) -> dict[str, Any]:
+    report = exc.report
+    issues = report.issues.head(limit) if limit else report.issues
+    return {
+        "kind": report.kind,
+        "file": file or report.path,
+        "rows_total": report.rows_total,
+        "rows_rejected": report.rows_rejected,
+        "issues_total": report.issues.height,
+        "issues": issues.to_dicts(),
+    }
+
+
+def _details(exc: OpentradeError) -> Any:
+    if isinstance(exc, ImportRejected):
+        return reject_details(exc, limit=1000)
+    if isinstance(exc, InputFileError):
+        return {"file": exc.path, "reason": exc.reason, "column": exc.column}
+    return None
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OpentradeError)
+    async def _opentrade_error(_request: Request, exc: OpentradeError) -> JSONResponse:
+        status = status_of(exc)
+        if status >= 500:
+            log.error("server-side failure: %s", exc)
+        return error_response(status, type(exc).__name__, str(exc), _details(exc))
+
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.type, exc.message, exc.details, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        details = [
+            {"loc": [str(part) for part in err.get("loc", ())], "msg": str(err.get("msg", "")),
+             "type": str(err.get("type", ""))}
+            for err in exc.errors()
+        ]
+        where = ", ".join(".".join(d["loc"]) + ": " + d["msg"] for d in details[:3])
+        return error_response(422, "ValidationError", f"invalid request: {where}" if where else "invalid request",
+                              details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if not request.url.path.startswith(API_PREFIX):
+            if exc.status_code in (204, 304):
+                return Response(status_code=exc.status_code, headers=exc.headers)
+            return PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
+        message = exc.detail if isinstance(exc.detail, str) else HTTP_TYPES.get(exc.status_code, "error")
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such endpoint: {request.method} {request.url.path}"
+        return error_response(exc.status_code, HTTP_TYPES.get(exc.status_code, "HTTPError"), message,
+                              None if isinstance(exc.detail, str) else exc.detail, exc.headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "InternalError", "internal error; the server log has the details")

@@ -1,0 +1,214 @@
+"""Registry reads: enterprises (list, detail, CSV/XLSX export), partners, investment projects, events, heritage
+sites, spaces. Handlers parse parameters and call :mod:`opentrade.services.registry`; nothing more."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+from starlette.background import BackgroundTask
+
+from opentrade.api.deps import get_db, get_settings
+from opentrade.api.schemas import (
+    EnterpriseDetail,
+    EnterprisePublic,
+    EventPublic,
+    HeritageSitePublic,
+    OwnershipFilter,
+    Page,
+    PartnerKind,
+    PartnerPublic,
+    ProjectPublic,
+    Protection,
+    Restoration,
+    SpaceKind,
+    SpacePublic,
+    Stage,
+    Status,
+)
+from opentrade.config import Settings
+from opentrade.refdata.standards import load_taxonomy
+from opentrade.services import registry
+from opentrade.services.exporter import write_frame
+from opentrade.store.db import Database
+
+router = APIRouter()
+
+XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
+ISO3 = r"^[A-Za-z]{3}$"
+USCC_PATTERN = r"^[0-9A-Za-z]{18}$"
+
+PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
+PageSize = Annotated[int, Query(ge=1, le=registry.MAX_PAGE_SIZE, description="rows per page (at most 500)")]
+Text = Annotated[str | None, Query(min_length=1, max_length=200, description="text search")]
+Db = Annotated[Database, Depends(get_db)]
+
+
+def _sort_param(columns: tuple[str, ...]) -> object:
+    choices = [c for name in columns for c in (name, f"-{name}")]
+    return Query(description=f"sort column, '-' for descending: {', '.join(columns)}",
+                 pattern="^-?(" + "|".join(columns) + ")$", examples=choices[:2])
+
+
+class EnterpriseQuery:
+    """The enterprise filters as query parameters (shared by the list and the exports)."""
+
+    def __init__(
+        self,
+        cluster: Annotated[str | None, Query(
+            pattern=r"^[1-4](\.[a-z0-9_]{1,40})?$",
+            description="1+2+3+4 cluster id (e.g. 2.ai_plus), or a tier 1-4 for any of its clusters")] = None,
+        de_category: Annotated[Literal["01", "02", "03", "04", "05", "core"] | None, Query(
+            description="NBS digital-economy category; core = 01-04")] = None,
+        ownership: Annotated[OwnershipFilter | None, Query(
+            description="foreign_funded = foreign + hmt (HK/Macao/Taiwan-invested)")] = None,
+        origin_country: Annotated[str | None, Query(pattern=ISO3, description="investor's ISO alpha-3")] = None,
+        mnc_regional_hq: Annotated[bool | None, Query(description="MNC regional headquarters")] = None,
+        rd_centre: Annotated[bool | None, Query(description="foreign-invested R&D centre")] = None,
+        status: Annotated[Status | None, Query()] = None,
+        synthetic: Annotated[bool | None, Query(description="generated demo records only (true) or real (false)")] = None,
+        q: Annotated[str | None, Query(min_length=1, max_length=200,
+                                       description="text in the Chinese or English name, or part of a USCC")] = None,
+        sort: Annotated[str | None, _sort_param(registry.ENTERPRISE_SORT)] = None,
+    ):
+        self.filters = registry.EnterpriseFilter(
+            cluster=cluster, de_category=de_category, ownership=ownership, origin_country=origin_country,
+            mnc_regional_hq=mnc_regional_hq, rd_centre=rd_centre, status=status, synthetic=synthetic, q=q)
+        self.sort = sort
+
+
+def _page(result: registry.PageResult) -> dict:
+    return {"items": result.items, "total": result.total, "page": result.page, "page_size": result.page_size}
+
+
+@router.get("/enterprises", response_model=Page[EnterprisePublic], tags=["registry"],
+            summary="Enterprises: filter, search, sort, page")
+def enterprises(db: Db, query: Annotated[EnterpriseQuery, Depends()], page: PageNo = 1,
+                page_size: PageSize = 50) -> dict:
+    return _page(registry.list_enterprises(db, query.filters,
+                                           registry.PageRequest(page, page_size, query.sort)))
+
+
+def _export(db: Database, query: EnterpriseQuery, fmt: str) -> FileResponse:
+    frame = registry.enterprise_frame(db, query.filters, sort=query.sort,
+                                      limit=XLSX_MAX_ROWS if fmt == "xlsx" else None)
+    folder = Path(tempfile.mkdtemp(prefix="opentrade-export-"))
+    target = folder / f"enterprises.{fmt}"
+    try:
+        write_frame(frame, target, fmt=fmt)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    media = ("text/csv; charset=utf-8" if fmt == "csv"
+             else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return FileResponse(target, media_type=media, filename=target.name,
+                        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
+
+
+EXPORT_NOTE = ("All matching rows (same filters and sort as the list), with the import column names, so the file "
+               "imports back unchanged. Cells beginning with = + - @ are prefixed with an apostrophe.")
+
+
+@router.get("/enterprises.csv", tags=["registry"], summary="Enterprises as CSV (UTF-8 with BOM)",
+            description=EXPORT_NOTE, response_class=FileResponse,
+            responses={200: {"content": {"text/csv": {}}, "description": "CSV file"}})
+def enterprises_csv(db: Db, query: Annotated[EnterpriseQuery, Depends()]) -> FileResponse:
+    return _export(db, query, "csv")
+
+
+@router.get("/enterprises.xlsx", tags=["registry"], summary="Enterprises as XLSX", description=EXPORT_NOTE,
+            response_class=FileResponse,
+            responses={200: {"content": {"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}},
+                             "description": "XLSX workbook"}})
+def enterprises_xlsx(db: Db, query: Annotated[EnterpriseQuery, Depends()]) -> FileResponse:
+    return _export(db, query, "xlsx")
+
+
+@router.get("/enterprises/{uscc}", response_model=EnterpriseDetail, tags=["registry"],
+            summary="One enterprise: classification with reasons, yearly figures, projects")
+def enterprise(db: Db, settings: Annotated[Settings, Depends(get_settings)],
+               uscc: Annotated[str, PathParam(pattern=USCC_PATTERN, description="unified social credit code")]
+               ) -> dict:
+    taxonomy = load_taxonomy(settings.framework_version, settings.digital_economy_map)
+    return registry.get_enterprise(db, uscc, taxonomy=taxonomy)
+
+
+@router.get("/partners", response_model=Page[PartnerPublic], tags=["registry"],
+            summary="Partners: friendly cities, organisations, platforms")
+def partners(
+    db: Db,
+    kind: Annotated[PartnerKind | None, Query()] = None,
+    country: Annotated[str | None, Query(pattern=ISO3)] = None,
+    market: Annotated[str | None, Query(pattern=ISO3, description="serves this market (ISO alpha-3)")] = None,
+    q: Text = None,
+    sort: Annotated[str | None, _sort_param(registry.PARTNER_SORT)] = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> dict:
+    return _page(registry.list_partners(db, registry.PartnerFilter(kind, country, market, q),
+                                        registry.PageRequest(page, page_size, sort)))
+
+
+@router.get("/projects", response_model=Page[ProjectPublic], tags=["registry"], summary="Investment projects")
+def projects(
+    db: Db,
+    stage: Annotated[Stage | None, Query()] = None,
+    uscc: Annotated[str | None, Query(pattern=USCC_PATTERN, description="the investing enterprise")] = None,
+    q: Text = None,
+    sort: Annotated[str | None, _sort_param(registry.PROJECT_SORT)] = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> dict:
+    return _page(registry.list_projects(db, registry.ProjectFilter(stage, uscc, q),
+                                        registry.PageRequest(page, page_size, sort)))
+
+
+@router.get("/events", response_model=Page[EventPublic], tags=["registry"], summary="Events (newest first)")
+def events(
+    db: Db,
+    kind: Annotated[str | None, Query(max_length=30)] = None,
+    starts_from: Annotated[dt.date | None, Query(alias="from", description="on or after this date")] = None,
+    starts_to: Annotated[dt.date | None, Query(alias="to", description="on or before this date")] = None,
+    q: Text = None,
+    sort: Annotated[str | None, _sort_param(registry.EVENT_SORT)] = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> dict:
+    return _page(registry.list_events(db, registry.EventFilter(kind, starts_from, starts_to, q),
+                                      registry.PageRequest(page, page_size, sort)))
+
+
+@router.get("/heritage", response_model=Page[HeritageSitePublic], tags=["registry"],
+            summary="Heritage sites, with coordinates as stored and restoration progress")
+def heritage(
+    db: Db,
+    protection_level: Annotated[Protection | None, Query()] = None,
+    industrial_relic: Annotated[bool | None, Query()] = None,
+    status: Annotated[Restoration | None, Query()] = None,
+    q: Text = None,
+    sort: Annotated[str | None, _sort_param(registry.HERITAGE_SORT)] = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> dict:
+    return _page(registry.list_heritage(db, registry.HeritageFilter(protection_level, industrial_relic, status, q),
+                                        registry.PageRequest(page, page_size, sort)))
+
+
+@router.get("/spaces", response_model=Page[SpacePublic], tags=["registry"], summary="Spaces: buildings and parks")
+def spaces(
+    db: Db,
+    kind: Annotated[SpaceKind | None, Query()] = None,
+    vacant: Annotated[bool | None, Query(description="true: only spaces with vacant floor area")] = None,
+    q: Text = None,
+    sort: Annotated[str | None, _sort_param(registry.SPACE_SORT)] = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> dict:
+    return _page(registry.list_spaces(db, registry.SpaceFilter(kind, vacant, q),
+                                      registry.PageRequest(page, page_size, sort)))

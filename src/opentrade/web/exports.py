@@ -1,0 +1,113 @@
+"""Every cockpit table as a download: the same query the page ran, written by services.exporter.write_frame
+(UTF-8-with-BOM CSV or XLSX; cells starting with = + - @ escaped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import polars as pl
+
+from opentrade.refdata.reference import load_reference
+from opentrade.services.exporter import write_frame
+from opentrade.services.kpis import compute_kpis
+from opentrade.store.db import Database
+from opentrade.web import markets_view, queries
+
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _frame(rows: list[dict]) -> pl.DataFrame:
+    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame({"empty": []}, schema={"empty": pl.String})
+
+
+def _kpis(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
+    rows = []
+    for k in compute_kpis(db, as_of=dt.date.today()):
+        v = k.value
+        rows.append({"id": k.id, "name_en": k.name_en, "name_zh": k.name_zh,
+                     "value": "; ".join("" if x is None else f"{x:.6f}" for x in v) if isinstance(v, list)
+                     else (None if v is None else str(v)),
+                     "unit": k.definition.unit, "qualifier": k.qualifier, "as_of": k.as_of.isoformat(),
+                     "seed_value": k.definition.seed_value, "provenance_kind": k.provenance.kind,
+                     "definition": k.provenance.definition, "record_count": k.provenance.record_count,
+                     "synthetic_records": k.provenance.synthetic_records, "source": k.provenance.source})
+    return _frame(rows)
+
+
+def _enterprises(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
+    flt = queries.EnterpriseFilter(q=p.get("q", ""), cluster=p.get("cluster", ""),
+                                   de_category=p.get("de_category", ""), ownership=p.get("ownership", ""),
+                                   origin=p.get("origin", ""), flag=p.get("flag", ""), sort=p.get("sort", "name"),
+                                   desc=p.get("desc") == "1")
+    return queries.enterprises_frame(db, flt)
+
+
+def _enterprise_years(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
+    firm = queries.enterprise_detail(db, p.get("uscc", ""))
+    return _frame([{"uscc": firm["uscc"], **y} for y in firm["years"]] if firm else [])
+
+
+def _ranking(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
+    return markets_view.ranking_frame(markets_view.ranking(db, markets_view.parse_query(p)))
+
+
+def _explanation(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
+    rank = markets_view.ranking(db, markets_view.parse_query(p))
+    market = markets_view.explain(rank, p.get("iso3"))
+    return markets_view.explanation_frame(market) if market else _frame([])
+
+
+def _backtest(_db: Database, p: Mapping[str, str]) -> pl.DataFrame:
+    q = markets_view.parse_query(p)
+    return markets_view.backtest_frame(markets_view.backtest_cached(q.segment, q.regions))
+
+
+def _heritage(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
+    return _frame(queries.heritage_all(db))
+
+
+def _reference(name: str) -> Callable[[Database, Mapping[str, str]], pl.DataFrame]:
+    return lambda _db, _p: getattr(load_reference(), name)
+
+
+def _rows(fn: Callable[[Database], list[dict]]) -> Callable[[Database, Mapping[str, str]], pl.DataFrame]:
+    return lambda db, _p: _frame(fn(db))
+
+
+TABLES: dict[str, Callable[[Database, Mapping[str, str]], pl.DataFrame]] = {
+    "kpis": _kpis,
+    "enterprises": _enterprises,
+    "enterprise_years": _enterprise_years,
+    "ranking": _ranking,
+    "explanation": _explanation,
+    "backtest": _backtest,
+    "partners": _rows(queries.partners),
+    "events": _rows(queries.events),
+    "projects": _rows(queries.projects),
+    "heritage": _heritage,
+    "restoration": _rows(queries.restoration),
+    "spaces": _rows(queries.spaces),
+    "universities": _rows(queries.universities),
+    "statistics": _rows(queries.statistics),
+    "import_runs": _rows(queries.import_runs),
+    "records": _rows(queries.synthetic_counts),
+    "datasets": _reference("datasets"),
+    "indicators": _reference("indicators"),
+}
+
+
+def export_bytes(db: Database, table: str, fmt: str, params: Mapping[str, str]) -> bytes:
+    """The table as file bytes; KeyError for an unknown table, ValueError for an unknown format."""
+    if fmt not in MEDIA:
+        raise ValueError(fmt)
+    frame = TABLES[table](db, params)
+    with tempfile.TemporaryDirectory(prefix="opentrade-export-") as tmp:
+        target = Path(tmp) / f"{table}.{fmt}"
+        write_frame(frame, target, fmt=fmt)
+        return target.read_bytes()

@@ -1,0 +1,132 @@
+"""Interface language: catalogues (one JSON file per language), negotiation, and Babel formatting of values.
+
+Every interface string comes from ``locales/<lang>.json`` (flat ``"section.key": "text"``); a unit test checks
+both catalogues hold the same keys and that every key a template or this package asks for exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_compact_currency, format_currency, format_decimal, format_percent
+
+LANGUAGES = ("zh", "en")
+DEFAULT_LANGUAGE = "zh"
+COOKIE = "lang"
+LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
+CATALOGUE_DIR = Path(__file__).parent / "locales"
+
+
+@cache
+def catalogue(lang: str) -> dict[str, str]:
+    return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> str:
+    """``?lang=`` first, then the cookie, then the best ``Accept-Language`` entry, else Chinese."""
+    for choice in (query, cookie):
+        if choice in LANGUAGES:
+            return choice
+    if accept_language:
+        ranked: list[tuple[float, int, str]] = []
+        for i, part in enumerate(accept_language.split(",")):
+            tag, _, params = part.strip().partition(";")
+            q = 1.0
+            if params.strip().startswith("q="):
+                try:
+                    q = float(params.strip()[2:])
+                except ValueError:
+                    q = 0.0
+            ranked.append((-q, i, tag.strip().lower()))
+        for _q, _i, tag in sorted(ranked):
+            base = tag.split("-")[0]
+            if base in LANGUAGES:
+                return base
+    return DEFAULT_LANGUAGE
+
+
+@dataclass(frozen=True)
+class Translator:
+    """The strings and number/date formats of one language; templates call ``t('key')``."""
+
+    lang: str
+
+    @property
+    def locale(self) -> Locale:
+        return Locale.parse(LOCALES[self.lang])
+
+    @property
+    def other(self) -> str:
+        return "en" if self.lang == "zh" else "zh"
+
+    def __call__(self, key: str, **values: object) -> str:
+        text = catalogue(self.lang).get(key)
+        if text is None:  # a missing key is a bug the unit test catches; show the key rather than fail the page
+            text = key
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        return key in catalogue(self.lang)
+
+    def pick(self, zh: str | None, en: str | None) -> str:
+        """A record's name in the page language, falling back to the other one."""
+        first, second = (zh, en) if self.lang == "zh" else (en, zh)
+        return first or second or ""
+
+    # --- values -------------------------------------------------------------------------------------------------
+
+    def missing(self) -> str:
+        return self("common.missing")
+
+    def number(self, value: float | int | None, digits: int = 0) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return self.missing()
+        fmt = "#,##0" if digits == 0 else "#,##0." + "0" * digits
+        return format_decimal(value, format=fmt, locale=self.locale)
+
+    def percent(self, value: float | None, digits: int = 1, *, signed: bool = False) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return self.missing()
+        fmt = "#,##0." + "0" * digits + "%" if digits else "#,##0%"
+        text = format_percent(value, format=fmt, locale=self.locale)
+        return ("+" + text) if signed and value > 0 else text
+
+    def money(self, value: float | None, currency: str = "CNY", *, compact: bool = False) -> str:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return self.missing()
+        if compact:
+            return format_compact_currency(value, currency, locale=self.locale, fraction_digits=1)
+        return format_currency(value, currency, locale=self.locale)
+
+    def date(self, value: dt.date | str | None) -> str:
+        if value is None or value == "":
+            return self.missing()
+        if isinstance(value, str):
+            try:
+                value = dt.date.fromisoformat(value[:10])
+            except ValueError:
+                return value
+        return format_date(value, format="medium", locale=self.locale)
+
+    def kpi_value(self, value, unit: str, qualifier: str | None = None) -> str:
+        """A headline figure in its unit: shares as percentages, areas in m², counts with grouping."""
+        if value is None:
+            return self.missing()
+        if isinstance(value, list):
+            return " · ".join(self.percent(v, signed=True) for v in value)
+        if unit.startswith("fraction"):
+            text = self.percent(value)
+        else:
+            text = self.number(value, 0 if float(value).is_integer() else 2)
+            if unit == "m2":
+                text += " m²"
+        if qualifier and self.has(f"qualifier.{qualifier}"):
+            text = self(f"qualifier.{qualifier}", value=text)
+        return text

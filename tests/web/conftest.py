@@ -1,0 +1,124 @@
+"""Browser fixtures: the whole app (API + cockpit) served by uvicorn on 127.0.0.1 in a background thread, on the Yangpu
+demo loaded into a temporary SQLite file (once per session), driven by Debian's chromium through Playwright.
+
+The module is skipped, with the reason, when /usr/bin/chromium or the built front-end assets are missing."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+VENDOR = Path(__file__).resolve().parents[2] / "src" / "opentrade" / "web" / "static" / "vendor"
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+HOSTILE = "<script>alert(1)</script>"
+HOSTILE_USCC = "91310110XSS0000001"
+FORMULA = "=HYPERLINK(\"http://evil.example\",\"x\")"
+ADMIN_TOKEN = "web-test-admin-token"
+
+if not CHROMIUM.exists():
+    pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+                allow_module_level=True)
+if not (VENDOR / "echarts.min.js").exists():
+    pytest.skip("web assets are not built: run scripts/build_web_assets.sh", allow_module_level=True)
+playwright_sync = pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _add_hostile_records(db) -> None:
+    from opentrade.store.models import Enterprise, Partner
+
+    with db.session() as session:
+        session.add(Enterprise(uscc=HOSTILE_USCC, name_zh=HOSTILE, name_en=HOSTILE, ownership="foreign",
+                               origin_country="USA", industry_code="6513", status="active", synthetic=False,
+                               clusters="", cluster_basis="{}"))
+        session.add(Partner(kind="platform", name_en=HOSTILE, name_zh=HOSTILE, country="BRA", markets="BRA;ARG"))
+        session.add(Partner(kind="organisation", name_en=FORMULA, name_zh=FORMULA, country="MEX", markets="MEX"))
+
+
+@pytest.fixture(scope="session")
+def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    import uvicorn
+
+    from opentrade.api.app import create_app
+    from opentrade.config import Settings
+    from opentrade.services.demo import load_demo
+    from opentrade.store.db import Database
+    from opentrade.web import mount_web
+
+    db = Database(f"sqlite:///{tmp_path_factory.mktemp('web') / 'cockpit.db'}")
+    load_demo(db)
+    _add_hostile_records(db)
+    settings = Settings(admin_token=ADMIN_TOKEN, database_url=db.url)
+    app = create_app(db, settings)
+    if not any(getattr(r, "name", None) == "web_overview" for r in app.routes):  # an API without the cockpit hook
+        app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/"]
+        mount_web(app, db)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    db.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    with playwright_sync.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Watched:
+    """A page with its console errors, uncaught exceptions and dialogs recorded."""
+
+    page: object
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def watched(browser, base_url) -> Iterator[Watched]:
+    context = browser.new_context(viewport={"width": 1280, "height": 720}, base_url=base_url, accept_downloads=True,
+                                  locale="en-GB")
+    page = context.new_page()
+    w = Watched(page)
+    page.on("console", lambda m: w.errors.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda exc: w.errors.append(f"page error: {exc}"))
+    page.on("response", lambda r: w.errors.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+
+    def _dialog(d) -> None:
+        w.dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", _dialog)
+    yield w
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    return SCREENSHOTS
