@@ -171,3 +171,113 @@ def test_unusable_files_say_why(tmp_path: Path, db, content: str, message: str) 
     path.write_text(content, encoding="utf-8")
     with pytest.raises(InputFileError, match=message.replace("(", r"\(").replace(")", r"\)")):
         import_file(db, "enterprises", path)
+
+
+# --- the bulk path: staged slices, fast readings of common spellings, encoding detection, the import log ----------
+
+
+def _registry_files(folder: Path, *, revenue_factor: int = 1) -> tuple[Path, Path]:
+    folder.mkdir(exist_ok=True)
+    rows = firm_rows(90)
+    rows[7][6], rows[8][6], rows[9][6] = "2019/3/5", "2019年3月5日", "43466"  # other date spellings, one batch
+    rows[10][3], rows[11][3] = "I6513", "m7212"  # section letters, either case
+    rows[12][5] = "Germany"
+    firms = write_csv(folder / "firms.csv", HEADER, rows)
+    money = [[make_uscc(i), str(year), f"{(i + 1) * year * revenue_factor}", "12", str(i % 40)]
+             for i in range(90) for year in (2021, 2022, 2023)]
+    money[5][2], money[6][2], money[7][3] = "1,234.5", "88元", "3,000元"  # separators and 元 among plain numbers
+    years = write_csv(folder / "years.csv", ["uscc", "year", "revenue", "tax", "employees"], money)
+    return firms, years
+
+
+def test_staged_slices_write_what_plain_inserts_write(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from opentrade.store import upsert
+    from opentrade.store.db import Database
+
+    results, sums = {}, {}
+    for mode in ("plain", "sliced"):
+        if mode == "sliced":  # every table staged, in four slices written by the helper thread
+            monkeypatch.setattr(upsert, "STAGE_MIN_ROWS", 1)
+            monkeypatch.setattr(upsert, "SLICE_MIN_ROWS", 10)
+        database = Database(f"sqlite:///{tmp_path / mode}.db")
+        try:
+            got = []
+            for factor in (1, 2):  # a fresh import, then the same keys with new figures
+                firms, years = _registry_files(tmp_path / f"{mode}-{factor}", revenue_factor=factor)
+                seen: list[tuple[int, int]] = []
+                for kind, path in (("enterprises", firms), ("financials", years)):
+                    r = import_file(database, kind, path, progress=lambda done, total, seen=seen: seen.append((done, total)))
+                    got.append((kind, r.rows, r.inserted, r.updated))
+                assert seen and seen[-1][0] == seen[-1][1] == 270
+            results[mode] = got
+            sums[mode] = content_checksum(database.engine, exclude=("import_run",))
+            with database.engine.connect() as conn:
+                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+                dates = dict(conn.execute(select(Enterprise.uscc, Enterprise.established_on)).all())
+                codes = dict(conn.execute(select(Enterprise.uscc, Enterprise.industry_code)).all())
+                figures = {(y.enterprise.uscc, y.year): (y.revenue, y.tax) for y in
+                           Session(conn).execute(select(EnterpriseYear)).scalars()}
+        finally:
+            database.dispose()
+        assert [dates[make_uscc(i)] for i in (7, 8, 9, 10)] == [
+            dt.date(2019, 3, 5), dt.date(2019, 3, 5), dt.date(2019, 1, 1), dt.date(2015, 6, 1)]
+        assert (codes[make_uscc(10)], codes[make_uscc(11)]) == ("6513", "7212")
+        assert figures[(make_uscc(1), 2023)] == (1_234.5, 12.0) and figures[(make_uscc(2), 2021)] == (88.0, 12.0)
+        assert figures[(make_uscc(2), 2022)] == (3 * 2022 * 2, 3_000.0)
+    assert results["plain"] == results["sliced"] == [
+        ("enterprises", 90, 90, 0), ("financials", 270, 270, 0), ("enterprises", 90, 0, 90), ("financials", 270, 0, 270)]
+    assert sums["plain"] == sums["sliced"]
+
+
+def test_the_import_log_has_the_checksum_of_the_file(tmp_path: Path, db) -> None:
+    import hashlib
+
+    from opentrade.store.models import ImportRun
+
+    path = write_csv(tmp_path / "firms.csv", HEADER, firm_rows(5))
+    import_file(db, "enterprises", path)
+    with db.engine.connect() as conn:
+        (logged,) = conn.execute(select(ImportRun.sha256)).scalars().all()
+    assert logged == hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 5, 7, 1 << 22])
+def test_encoding_is_detected_whatever_the_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int) -> None:
+    from opentrade.ingest import readers
+
+    monkeypatch.setattr(readers, "_CHUNK", chunk)
+    text = "统一社会信用代码,企业名称\n91310000MA1FL8TQ23,汉高（中国）投资有限公司 😀\n"
+    utf8, gbk = tmp_path / "utf8.csv", tmp_path / "gbk.csv"
+    utf8.write_bytes(text.encode("utf-8"))
+    gbk.write_bytes(text.replace(" 😀", "").encode("gbk"))
+    assert readers.detect_encoding(utf8) == "utf-8"
+    assert readers.detect_encoding(gbk) == "gb18030"
+    # A character cut off at the end, a surrogate, a stray continuation byte: not UTF-8 (GB18030, or unreadable).
+    for broken in (text.encode()[:-2] + b"\xf0\x9f", b"\xed\xa0\x80" + text.encode(), text.encode() + b"\x80"):
+        utf8.write_bytes(broken)
+        try:
+            found = readers.detect_encoding(utf8)
+        except InputFileError:
+            found = None
+        assert found != "utf-8"
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 1_000_000])
+def test_references_resolve_whatever_characters_the_names_hold(tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch,
+                                                               chunk: int) -> None:
+    from opentrade.services import importer
+    from opentrade.store.models import HeritageSite, Space
+
+    monkeypatch.setattr(importer, "_LOOKUP_CHUNK", chunk)  # the known names are read this many at a time
+
+    names = ["杨树浦电厂", "A\x1fB", "C,D", ""]  # the separator of the quick lookup, a comma, an empty name
+    heritage = write_csv(tmp_path / "heritage.csv", ["name_zh", "protection_level", "status"],
+                         [[n, "municipal", "restored"] for n in names[:3]])
+    assert import_file(db, "heritage", heritage).inserted == 3
+    spaces = write_csv(tmp_path / "spaces.csv", ["name", "kind", "heritage_site"],
+                       [[f"space {i}", "building", n] for i, n in enumerate(names)])
+    assert import_file(db, "spaces", spaces).inserted == 4
+    with db.engine.connect() as conn:
+        got = dict(conn.execute(select(Space.name, HeritageSite.name_zh)
+                                .join(HeritageSite, Space.heritage_site_id == HeritageSite.id, isouter=True)).all())
+    assert got == {"space 0": "杨树浦电厂", "space 1": "A\x1fB", "space 2": "C,D", "space 3": None}

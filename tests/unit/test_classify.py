@@ -207,3 +207,13 @@ def test_frame_agrees_with_user_mapping(tmp_path):
     assert [one(c, None, tax).de_subcategory for c in codes] == ["0304", "0301", "0301", "0303", "0304",
                                                                   None, None]
     assert_frame_matches_one(codes, [None] * len(codes), tax)
+
+
+def test_frame_classifies_repeated_rows_like_single_ones():
+    # Firms sharing a code and the same keyword hits are classified once per combination and joined back: row for
+    # row, in input order (missing codes and scopes included), the result is classify_one's.
+    rng = random.Random(4754)
+    pairs = [*TRICKY, (None, None), (None, "人工智能"), ("6513", None), ("6513", "智能制造"), ("C", None)]
+    rows = [rng.choice(pairs) for _ in range(600)]
+    assert_frame_matches_one([c for c, _ in rows], [s for _, s in rows], TAX)
+    assert_frame_matches_one([c for c, _ in rows], [s for _, s in rows], TAX25)

@@ -250,11 +250,17 @@ def classify_frame(df: pl.DataFrame, *, taxonomy: Taxonomy) -> pl.DataFrame:
         hits_col = pl.col("__ot_hits")  # materialised first so extract_many runs once
         bits = {f"__ot_w{w}": hits_col.list.eval(pl.element().replace_strict(m, default=0, return_dtype=pl.UInt64)
                                                  .bitwise_or()).list.first().fill_null(0) for w, m in enumerate(words)}
-        base = df.select(__ot_raw=pl.col("industry_code").cast(pl.String), __ot_hits=hits).select("__ot_raw", **bits)
+        # Row by row, so the streaming engine spreads it over every core (an eager select would use one).
+        base = (df.lazy().select(__ot_raw=pl.col("industry_code").cast(pl.String), __ot_hits=hits)
+                .select("__ot_raw", **bits).collect(engine="streaming"))
     else:
         base = df.select(__ot_raw=pl.col("industry_code").cast(pl.String), __ot_w0=pl.lit(0, pl.UInt64))
-    work = base.join(_code_table(tax, base.select("__ot_raw").unique()), on="__ot_raw", how="left",
-                     maintain_order="left")
+    # The result depends only on the raw code and the keyword bits, and a registry has far fewer such combinations
+    # than firms: classify each combination once and join the results back onto the rows.
+    keys = base.columns
+    work = base.unique()
+    work = work.join(_code_table(tax, work.select("__ot_raw").unique()), on="__ot_raw", how="left",
+                     nulls_equal=True)
 
     def rank(owner: str) -> pl.Expr:
         """Position of the owner's first keyword present in the scope, null when none."""
@@ -307,4 +313,5 @@ def classify_frame(df: pl.DataFrame, *, taxonomy: Taxonomy) -> pl.DataFrame:
                                                                  ignore_nulls=True) if present else empty,
                                      pl.lit("}")]),
     )
-    return df.drop(_ADDED, strict=False).hstack(work.select(_ADDED))
+    out = base.join(work.select(*keys, *_ADDED), on=keys, how="left", nulls_equal=True, maintain_order="left")
+    return df.drop(_ADDED, strict=False).hstack(out.select(_ADDED))

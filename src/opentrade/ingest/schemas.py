@@ -64,9 +64,7 @@ class _IndustryCode:
     """GB/T 4754-2017 code at 大类/中类/小类 level; a leading section letter (I6513) is accepted and dropped."""
 
     def parse(self, col: pl.Expr) -> v.Parsed:
-        return v.Code(_gbt4754(), "GB/T 4754-2017 industry code").parse(
-            col.str.to_uppercase().str.replace(r"^[A-T]([0-9]{2,4})$", "${1}")
-        )
+        return v.Code(_gbt4754(), "GB/T 4754-2017 industry code", rewrite=(r"^[A-T]([0-9]{2,4})$", "${1}")).parse(col)
 
 
 class _CountryList:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,10 +59,21 @@ def import_file(
     progress: Progress | None = None,
 ) -> ImportResult:
     spec = spec_for(kind)
-    raw = read_table(path, max_bytes=max_bytes)
-    result = import_table(db, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                          sha256=_sha256(Path(path)))
-    return result
+    path = Path(path)
+    # The checksum for the import log is computed beside the reading and validation (hashlib works without the GIL);
+    # a file that read_table will refuse for its size is not hashed.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="opentrade-sha256") as pool:
+        digest = pool.submit(_sha256, path) if _within(path, max_bytes) else ""
+        raw = read_table(path, max_bytes=max_bytes)
+        return import_table(db, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
+                            sha256=digest)
+
+
+def _within(path: Path, max_bytes: int | None) -> bool:
+    try:
+        return path.is_file() and (max_bytes is None or path.stat().st_size <= max_bytes)
+    except OSError:
+        return False
 
 
 def import_table(
@@ -72,7 +84,7 @@ def import_table(
     dry_run: bool = False,
     write_rejects: bool = True,
     progress: Progress | None = None,
-    sha256: str = "",
+    sha256: str | Future[str] = "",
     source_label: str | None = None,
 ) -> ImportResult:
     """Validate and write one table in its own transaction."""
@@ -92,7 +104,7 @@ def import_on(
     dry_run: bool = False,
     write_rejects: bool = True,
     progress: Progress | None = None,
-    sha256: str = "",
+    sha256: str | Future[str] = "",
     source_label: str | None = None,
     stage: StagingArea | None = None,
 ) -> ImportResult:
@@ -114,13 +126,16 @@ def import_on(
     if dry_run:
         return result
     table = Base.metadata.tables[spec.table]
+    update, n_rows = _updatable(spec, validated), validated.rows
+    validated.frame = validated.frame.clear()  # `rows` has all that is still needed: free the rest before writing
     before = conn.execute(select(func.count()).select_from(table)).scalar_one()
-    upsert_frame(conn, table, rows, key=_db_key(spec), update=_updatable(spec, validated), progress=progress,
-                 stage=stage)
-    after = conn.execute(select(func.count()).select_from(table)).scalar_one()
-    conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256,
-                                                     rows=validated.rows))
-    result.inserted, result.updated = after - before, validated.rows - (after - before)
+    upsert_frame(conn, table, rows, key=_db_key(spec), update=update, progress=progress, stage=stage)
+    # Keys are unique within a file (validated), so into an empty table every row is new: no second count.
+    after = conn.execute(select(func.count()).select_from(table)).scalar_one() if before else n_rows
+    if isinstance(sha256, Future):
+        sha256 = sha256.result()
+    conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=n_rows))
+    result.inserted, result.updated = after - before, n_rows - (after - before)
     return result
 
 
@@ -157,7 +172,30 @@ def _updatable(spec: EntitySpec, validated: Validated) -> list[str]:
     return sorted(cols - set(_db_key(spec)))
 
 
+_SEP = "\x1f"  # ASCII unit separator
+_LOOKUP_CHUNK = 1_000_000  # rows per query: SQLite caps a string at 1e9 bytes
+
+
 def _lookup(conn: Connection, column_key, column_id) -> pl.DataFrame:
+    if conn.dialect.name == "sqlite":
+        # A few strings instead of a million tuples: SQLite joins the keys and the ids of up to a million rows (same
+        # rows, same order), polars splits them. A key containing the separator is noticed by the count and sends
+        # the whole lookup down the general path.
+        parts, last = [], None
+        while True:
+            chunk = select(column_key.label("k"), column_id.label("i")).where(column_key.is_not(None))
+            chunk = chunk.where(column_id > last) if last is not None else chunk
+            chunk = chunk.order_by(column_id).limit(_LOOKUP_CHUNK).subquery()
+            count, last, keys, ids = conn.execute(select(
+                func.count(), func.max(chunk.c.i), func.group_concat(chunk.c.k, _SEP), func.group_concat(chunk.c.i, ",")
+            )).one()
+            if count:
+                split = pl.Series("__key", [keys]).str.split(_SEP).explode()
+                if split.len() != count:
+                    break
+                parts.append(pl.DataFrame([split, pl.Series("__id", [ids]).str.split(",").explode().cast(pl.Int64)]))
+            if count < _LOOKUP_CHUNK:
+                return pl.concat(parts) if parts else pl.DataFrame(schema={"__key": pl.String, "__id": pl.Int64})
     # Plain driver tuples: a million SQLAlchemy Row objects would cost more than the query.
     sql = str(select(column_key, column_id).compile(dialect=conn.dialect))
     rows = conn.exec_driver_sql(sql).cursor.fetchall()
@@ -185,7 +223,9 @@ def _resolve(conn: Connection, validated: Validated, *, field: str, target, targ
 
 
 def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, source: str) -> pl.DataFrame:
-    frame = validated.frame.sort(ROW)
+    frame = validated.frame
+    if not frame.get_column(ROW).is_sorted():
+        frame = frame.sort(ROW)
     if spec.kind == "enterprises":
         frame = _classified(frame).with_columns(pl.col("status").fill_null("active"))
     elif spec.kind in ("financials", "projects"):
