@@ -281,3 +281,12 @@ def test_references_resolve_whatever_characters_the_names_hold(tmp_path: Path, d
         got = dict(conn.execute(select(Space.name, HeritageSite.name_zh)
                                 .join(HeritageSite, Space.heritage_site_id == HeritageSite.id, isouter=True)).all())
     assert got == {"space 0": "杨树浦电厂", "space 1": "A\x1fB", "space 2": "C,D", "space 3": None}
+
+
+def test_columns_the_file_leaves_out_take_the_documented_default(tmp_path: Path, db) -> None:
+    path = write_csv(tmp_path / "h.csv", ["名称", "保护级别"], [["某工业遗存", "区级"]])
+    import_file(db, "heritage", path)
+    with db.engine.connect() as conn:
+        from opentrade.store.models import HeritageSite
+
+        assert conn.execute(select(HeritageSite.status)).scalar_one() == "unrestored"

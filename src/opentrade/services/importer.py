@@ -226,8 +226,13 @@ def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, 
     frame = validated.frame
     if not frame.get_column(ROW).is_sorted():
         frame = frame.sort(ROW)
+    # A column the file leaves empty takes the model's default where the database needs a value (status, stage).
+    table = Base.metadata.tables[spec.table]
+    defaults = {c.name: c.default.arg for c in table.c
+                if c.name in frame.columns and not c.nullable and c.default is not None and c.default.is_scalar}
+    frame = frame.with_columns(pl.col(k).fill_null(v) for k, v in defaults.items())
     if spec.kind == "enterprises":
-        frame = _classified(frame).with_columns(pl.col("status").fill_null("active"))
+        frame = _classified(frame)
     elif spec.kind in ("financials", "projects"):
         ids = _resolve(conn, validated, field="uscc", target=Enterprise.uscc, target_id=Enterprise.id, check=USCC(),
                        rule="unknown enterprise: this USCC is not in the registry (import enterprises first)")
