@@ -290,3 +290,19 @@ def test_columns_the_file_leaves_out_take_the_documented_default(tmp_path: Path,
         from opentrade.store.models import HeritageSite
 
         assert conn.execute(select(HeritageSite.status)).scalar_one() == "unrestored"
+
+
+def test_gcj02_coordinates_are_stored_as_wgs84(tmp_path: Path, db) -> None:
+    from opentrade.domain.geo import wgs84_to_gcj02
+    from opentrade.store.models import HeritageSite
+
+    g_lat, g_lon = wgs84_to_gcj02(31.2700, 121.5200)
+    path = write_csv(tmp_path / "h.csv", ["名称", "保护级别", "纬度", "经度"],
+                     [["杨树浦某厂房", "区级", f"{float(g_lat):.8f}", f"{float(g_lon):.8f}"]])
+    result = runner.invoke(app, ["import", "heritage", str(path), "--datum", "gcj02"])
+    assert result.exit_code == 0, result.output
+    with db.engine.connect() as conn:
+        lat, lon = conn.execute(select(HeritageSite.lat, HeritageSite.lon)).one()
+    assert abs(lat - 31.27) < 1e-6 and abs(lon - 121.52) < 1e-6
+    bad = runner.invoke(app, ["import", "heritage", str(path), "--datum", "bd09"])
+    assert bad.exit_code == 2 and "unknown coordinate datum" in bad.output

@@ -88,6 +88,8 @@ def import_(
     kind: Annotated[Kind, typer.Argument(help="What the file holds.")],
     path: Annotated[Path, typer.Argument(help="CSV (UTF-8, UTF-8 BOM, GBK, GB18030) or XLSX file.")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate only; write nothing.")] = False,
+    datum: Annotated[str, typer.Option(help="Datum of lat/lon in the file: wgs84, or gcj02 (AMap/Tencent; "
+                                            "converted to WGS-84).")] = "wgs84",
 ) -> None:
     """Import a file: every row is validated; any invalid row → nothing is written and a report (exit 2)."""
     from opentrade.services.importer import import_file
@@ -98,7 +100,7 @@ def import_(
         task = bar.add_task(f"writing {kind.value}", total=None)
         result = import_file(
             db, kind.value, path, dry_run=dry_run, max_bytes=get_settings().max_import_bytes,
-            progress=lambda done, total: bar.update(task, completed=done, total=total),
+            progress=lambda done, total: bar.update(task, completed=done, total=total), datum=datum,
         )
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)

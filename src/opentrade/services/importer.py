@@ -57,7 +57,10 @@ def import_file(
     write_rejects: bool = True,
     max_bytes: int | None = None,
     progress: Progress | None = None,
+    datum: str = "wgs84",
 ) -> ImportResult:
+    """``datum``: the coordinates' datum in the file — "wgs84" (stored as is) or "gcj02" (AMap/Tencent maps,
+    converted to WGS-84 on import)."""
     spec = spec_for(kind)
     path = Path(path)
     # The checksum for the import log is computed beside the reading and validation (hashlib works without the GIL);
@@ -66,7 +69,7 @@ def import_file(
         digest = pool.submit(_sha256, path) if _within(path, max_bytes) else ""
         raw = read_table(path, max_bytes=max_bytes)
         return import_table(db, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                            sha256=digest)
+                            sha256=digest, datum=datum)
 
 
 def _within(path: Path, max_bytes: int | None) -> bool:
@@ -86,12 +89,13 @@ def import_table(
     progress: Progress | None = None,
     sha256: str | Future[str] = "",
     source_label: str | None = None,
+    datum: str = "wgs84",
 ) -> ImportResult:
     """Validate and write one table in its own transaction."""
     try:
         with db.engine.connect() as conn, staging_area(conn) as stage, conn.begin():
             return import_on(conn, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                             sha256=sha256, source_label=source_label, stage=stage)
+                             sha256=sha256, source_label=source_label, stage=stage, datum=datum)
     except OperationalError as exc:
         raise translate_operational_error(exc) from exc
 
@@ -107,17 +111,22 @@ def import_on(
     sha256: str | Future[str] = "",
     source_label: str | None = None,
     stage: StagingArea | None = None,
+    datum: str = "wgs84",
 ) -> ImportResult:
     """Validate and write one table on the caller's transaction (so several tables can land together or not at all).
 
     Raises ImportRejected, after writing nothing, when any row breaks a rule.
     """
+    if datum not in DATUMS:
+        raise InputFileError(raw.path, f"unknown coordinate datum {datum!r}; use one of: {', '.join(DATUMS)}")
     validated = validate(raw, spec)
     source = source_label or Path(raw.path).name
     result = ImportResult(spec.kind, raw.path, raw.encoding, validated.rows, dry_run=dry_run,
                           notes=raw.notes + validated.notes)
     _tune(conn)
     rows = _to_table_rows(conn, spec, validated, source=source)
+    if datum == "gcj02" and {"lat", "lon"} <= set(rows.columns):
+        rows = _to_wgs84(rows)
     if validated.issues.height:
         report = RejectReport(raw.path, spec.kind, validated.rows, validated.issues)
         if write_rejects:
@@ -137,6 +146,16 @@ def import_on(
     conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=n_rows))
     result.inserted, result.updated = after - before, n_rows - (after - before)
     return result
+
+
+DATUMS = ("wgs84", "gcj02")
+
+
+def _to_wgs84(rows: pl.DataFrame) -> pl.DataFrame:
+    from opentrade.domain.geo import gcj02_to_wgs84
+
+    lat, lon = gcj02_to_wgs84(rows.get_column("lat").to_numpy(), rows.get_column("lon").to_numpy())
+    return rows.with_columns(pl.Series("lat", lat).fill_nan(None), pl.Series("lon", lon).fill_nan(None))
 
 
 def _tune(conn: Connection) -> None:
