@@ -6,59 +6,22 @@ Errors from the tree in opentrade.errors become a clear message and an exit code
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from opentrade.bootstrap import open_database
+from opentrade.cli.common import console, err_console, handles_errors
 from opentrade.config import get_settings
-from opentrade.errors import ImportRejected, OpentradeError
 
 app = typer.Typer(help="opentrade — a district's open-trade registry, classifications and KPIs.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
-
-
-def handles_errors(func):
-    """Turn opentrade errors into a message and exit code; anything else is a bug and keeps its traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except ImportRejected as exc:
-            _print_rejects(exc)
-            raise typer.Exit(exc.exit_code) from None
-        except OpentradeError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper
-
-
-def _print_rejects(exc: ImportRejected) -> None:
-    report = exc.report
-    limit = get_settings().max_reported_errors
-    err_console.print(f"[bold red]rejected:[/] {report.summary()}", highlight=False)
-    table = Table("row", "column", "value", "rule", title=report.path, title_justify="left")
-    for r in report.issues.head(limit).iter_rows(named=True):
-        table.add_row(str(r["row"]), r["column"], "" if r["value"] is None else r["value"], r["rule"])
-    err_console.print(table)
-    if report.issues.height > limit:
-        err_console.print(f"… and {report.issues.height - limit:,} more issues", highlight=False)
-    if report.rejects_path:
-        err_console.print(f"full report: {report.rejects_path}", highlight=False)
-
-
 @db_app.command("upgrade")
 @handles_errors
 def db_upgrade() -> None:

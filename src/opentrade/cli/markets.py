@@ -8,22 +8,12 @@ from typing import Annotated
 
 import polars as pl
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from opentrade.errors import OpentradeError
+from opentrade.cli.common import console, handles_errors
 
 markets_app = typer.Typer(help="Market intelligence: which foreign markets, for which service segments.",
                           no_args_is_help=True)
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
-
-
-def _fail(exc: OpentradeError) -> typer.Exit:
-    err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-    return typer.Exit(exc.exit_code)
-
-
 def _db():
     from opentrade.bootstrap import open_database
 
@@ -35,6 +25,7 @@ def _regions(text: str) -> tuple[str, ...]:
 
 
 @markets_app.command("rank")
+@handles_errors
 def rank(
     segment: Annotated[str, typer.Option(help="Service segment id (see `opentrade markets segments`).")] = "ict",
     region: Annotated[str, typer.Option(help="Comma-separated: asean, lac, other, china, all.")] = "asean,lac",
@@ -47,10 +38,7 @@ def rank(
     """Rank the markets of a region for a service segment, with every factor's contribution."""
     from opentrade.services.markets import rank_markets
 
-    try:
-        result = rank_markets(_db(), segment=segment, regions=_regions(region), weights_file=weights, draws=draws)
-    except OpentradeError as exc:
-        raise _fail(exc) from None
+    result = rank_markets(_db(), segment=segment, regions=_regions(region), weights_file=weights, draws=draws)
     shown = result.markets[:top] if top else result.markets
     if xlsx:
         _write_xlsx(result, shown, xlsx)
@@ -87,6 +75,7 @@ def _write_xlsx(result, shown, path: Path) -> None:
 
 
 @markets_app.command("explain")
+@handles_errors
 def explain(
     iso3: Annotated[str, typer.Argument(help="Market, ISO 3166 alpha-3 (e.g. BRA).")],
     segment: Annotated[str, typer.Option(help="Service segment id.")] = "ict",
@@ -96,10 +85,7 @@ def explain(
     """Why a market scores what it does: every factor's value, source, year, weight and contribution."""
     from opentrade.services.markets import explain_market
 
-    try:
-        m = explain_market(_db(), iso3, segment=segment, weights_file=weights)
-    except OpentradeError as exc:
-        raise _fail(exc) from None
+    m = explain_market(_db(), iso3, segment=segment, weights_file=weights)
     if as_json:
         typer.echo(json.dumps(m.to_json(), ensure_ascii=False, indent=2))
         return
@@ -135,6 +121,7 @@ def segments(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 @markets_app.command("backtest")
+@handles_errors
 def backtest_cmd(
     segment: Annotated[str, typer.Option()] = "ict",
     year: Annotated[int, typer.Option(help="Build the model with data up to this year.")] = 2017,
@@ -144,10 +131,7 @@ def backtest_cmd(
     """Backtest: rank with data up to YEAR, compare with realised growth of digital-services imports."""
     from opentrade.services.markets import backtest
 
-    try:
-        b = backtest(segment=segment, year=year, horizon=horizon)
-    except OpentradeError as exc:
-        raise _fail(exc) from None
+    b = backtest(segment=segment, year=year, horizon=horizon)
     if as_json:
         typer.echo(json.dumps(b.__dict__, ensure_ascii=False, indent=2, default=float))
         return

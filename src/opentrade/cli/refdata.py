@@ -2,39 +2,19 @@
 
 from __future__ import annotations
 
-import functools
 import json
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from opentrade.cli.common import console, err_console, handles_errors
 from opentrade.config import get_settings
-from opentrade.errors import OpentradeError
 
 refdata_app = typer.Typer(help="Market reference data: datasets, vintages, licences, gaps; WDI refresh.",
                           no_args_is_help=True)
-console = Console(soft_wrap=True)
-err_console = Console(stderr=True, soft_wrap=True)
-
-
-def _handles_errors(func):
-    """Opentrade errors become a one-line message and their exit code (cli.main is not imported: no cycle)."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except OpentradeError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(exc.exit_code) from None
-
-    return wrapper
-
-
 def _default_dir() -> Path:
     return get_settings().data_dir / "reference"
 
@@ -46,7 +26,7 @@ DirOption = Annotated[
 
 
 @refdata_app.command("info")
-@_handles_errors
+@handles_errors
 def info(
     directory: DirOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")] = False,
@@ -86,7 +66,7 @@ def info(
 
 
 @refdata_app.command("refresh")
-@_handles_errors
+@handles_errors
 def refresh(
     directory: DirOption = None,
     indicator: Annotated[list[str] | None, typer.Option("--indicator", "-i",
