@@ -67,15 +67,39 @@ class _IndustryCode:
         return v.Code(_gbt4754(), "GB/T 4754-2017 industry code", rewrite=(r"^[A-T]([0-9]{2,4})$", "${1}")).parse(col)
 
 
-class _CountryList:
+def _countries() -> v.CodeList:
     """Markets served: ISO codes or names separated by ; , 、 or /."""
+    return v.CodeList(country_spellings(), "country (use ISO codes or names)")
+
+
+def _segments() -> v.CodeList:
+    """Service segment ids of the market model, or their Chinese / English names."""
+    from opentrade.refdata.market_model import load_model_config
+
+    known: dict[str, str] = {}
+    for sid, seg in load_model_config().segments.items():
+        known |= {sid.upper(): sid, seg.en.upper(): sid, seg.zh.upper(): sid}
+    return v.CodeList(known, "service segment (" + ", ".join(load_model_config().segments) + ")")
+
+
+def _clusters() -> v.CodeList:
+    """1+2+3+4 cluster ids (2.ai_plus) or their Chinese / English names."""
+    from opentrade.refdata.standards import load_taxonomy
+
+    known: dict[str, str] = {}
+    for c in load_taxonomy().clusters:
+        known |= {c.id.upper(): c.id, c.name_en.upper(): c.id, c.name_zh.upper(): c.id}
+    return v.CodeList(known, "1+2+3+4 cluster")
+
+
+class _Lazy:
+    """A parser built on first use (reference tables are read only when a file needs them)."""
+
+    def __init__(self, build: Callable[[], object]):
+        self._build = build
 
     def parse(self, col: pl.Expr) -> v.Parsed:
-        parts = col.str.to_uppercase().str.replace_all(r"\s*[;,，、/；]\s*", ";").str.split(";")
-        mapped = parts.list.eval(pl.element().replace_strict(country_spellings(), default=None, return_dtype=pl.String))
-        bad = col.is_not_null() & mapped.list.eval(pl.element().is_null()).list.any()
-        value = pl.when(col.is_null()).then(pl.lit("")).otherwise(mapped.list.join(";"))
-        return value, v._err(bad, "contains an unknown country (use ISO codes or names, separated by ;)")
+        return self._build().parse(col)
 
 
 def _country() -> v.Code:
@@ -179,10 +203,20 @@ PROJECTS = EntitySpec(
         Column("currency", ("币种", "货币"), _const(v.Code(currency_codes(), "ISO 4217 currency"))),
         Column("amount_usd", ("美元金额", "amount_in_usd"), lambda m: v.Amount(m), unit="money"),
         Column("announced_on", ("公布日期", "签约日期", "date"), _const(v.Date())),
-        Column("stage", ("阶段", "项目阶段"), _const(v.Choice(STAGE, "stage"))),
+        Column("stage", ("阶段", "项目阶段"), _const(v.Choice(STAGE, "stage")),
+               description="lead, contacted, negotiating, signed, landed, operating or dropped"),
         Column("description", ("说明", "项目简介"), _const(v.Text(5000))),
+        Column("investor_country", ("投资方国别", "来源国"), _const(_country())),
+        Column("owner", ("负责人", "跟进人"), _const(v.Text(100)), description="officer following the project"),
+        Column("next_action", ("下一步", "下一步工作"), _const(v.Text(2000))),
+        Column("next_action_on", ("下一步日期", "跟进日期"), _const(v.Date())),
+        Column("stage_changed_on", ("阶段日期", "进入阶段日期"), _const(v.Date()),
+               description="when the project reached its stage"),
+        Column("dropped_reason", ("终止原因",), _const(v.Text(2000)), description="required when the stage is dropped"),
         SYNTHETIC,
     ),
+    checks=(Check("dropped_reason", lambda: (pl.col("stage") == "dropped") & pl.col("dropped_reason").is_null(),
+                  "a dropped project needs the reason it was dropped"),),
 )
 
 PARTNERS = EntitySpec(
@@ -193,7 +227,13 @@ PARTNERS = EntitySpec(
         Column("name_en", ("英文名称", "name"), _const(v.Text(200)), required=True),
         Column("name_zh", ("中文名称", "名称"), _const(v.Text(200))),
         Column("country", ("国家", "国别"), _const(_country())),
-        Column("markets", ("服务市场", "市场"), _const(_CountryList()), description="ISO codes joined by ;"),
+        Column("markets", ("服务市场", "市场"), _const(_Lazy(_countries)), description="ISO codes joined by ;"),
+        Column("segments", ("服务领域", "领域"), _const(_Lazy(_segments)),
+               description="service segment ids joined by ; (empty: all segments)"),
+        Column("contact_name", ("联系人",), _const(v.Text(200))),
+        Column("contact_email", ("联系邮箱", "邮箱", "email"), _const(v.Text(200))),
+        Column("agreement", ("合作协议", "协议"), _const(v.Text(2000))),
+        Column("agreement_on", ("签署日期", "协议日期"), _const(v.Date())),
         Column("description", ("说明", "简介"), _const(v.Text(5000))),
         SYNTHETIC,
     ),
@@ -241,10 +281,15 @@ HERITAGE = EntitySpec(
         _area("建筑面积", "面积", "floor_area", field_name="floor_area_m2"),
         _area("已修缮面积", "修缮面积", "restored_area", field_name="restored_area_m2"),
         Column("status", ("修缮状态", "状态"), _const(v.Choice(RESTORATION, "restoration status"))),
+        Column("restoration_started_on", ("修缮开始日期", "开工日期"), _const(v.Date())),
+        Column("restored_on", ("修缮完成日期", "竣工日期"), _const(v.Date())),
+        Column("current_use", ("现用途", "当前用途"), _const(v.Text(200))),
         LAT, LON, SYNTHETIC,
     ),
     checks=(Check("restored_area_m2", lambda: pl.col("restored_area_m2") > pl.col("floor_area_m2"),
-                  "restored area exceeds the floor area"),),
+                  "restored area exceeds the floor area"),
+            Check("restored_on", lambda: pl.col("restored_on") < pl.col("restoration_started_on"),
+                  "restoration finished before it started")),
 )
 
 SPACES = EntitySpec(
@@ -257,6 +302,10 @@ SPACES = EntitySpec(
         _area("空置面积", "vacant", "vacancy", field_name="vacant_m2"),
         Column("heritage_site", ("所在遗产", "遗产名称"), _const(v.Text(200)), description="name_zh of a heritage site"),
         Column("address", ("地址",), _const(v.Text(500))),
+        Column("suitable_clusters", ("适合产业", "产业方向"), _const(_Lazy(_clusters)),
+               description="1+2+3+4 cluster ids joined by ; (empty: any)"),
+        Column("rent_cny_m2_day", ("租金", "租金(元/平方米/天)", "rent"), _const(v.Amount()),
+               description="asking rent, yuan per m² per day"),
         SYNTHETIC,
     ),
     checks=(Check("vacant_m2", lambda: pl.col("vacant_m2") > pl.col("area_m2"), "vacant area exceeds the area"),),
@@ -276,6 +325,88 @@ STATISTICS = EntitySpec(
     ),
 )
 
+
+TENANCIES = EntitySpec(
+    kind="tenancies", table="tenancy", key=("space", "uscc", "starts_on"),
+    references={"space": "spaces", "uscc": "enterprises"},
+    description="Firms occupying spaces.",
+    columns=(
+        Column("space", ("载体名称", "载体"), _const(v.Text(200)), required=True, description="name of a space"),
+        USCC_REF,
+        _area("租用面积", "面积", "area", field_name="area_m2"),
+        Column("starts_on", ("起租日期", "入驻日期", "start"), _const(v.Date()), required=True),
+        Column("ends_on", ("到期日期", "迁出日期", "end"), _const(v.Date())),
+        SYNTHETIC,
+    ),
+    checks=(Check("ends_on", lambda: pl.col("ends_on") < pl.col("starts_on"), "the tenancy ends before it starts"),),
+)
+
+AFTERCARE = EntitySpec(
+    kind="aftercare", table="aftercare_visit", key=("uscc", "visited_on"), references={"uscc": "enterprises"},
+    description="Aftercare visits to firms already in the district.",
+    columns=(
+        USCC_REF,
+        Column("visited_on", ("走访日期", "日期", "date"), _const(v.Date()), required=True),
+        Column("officer", ("走访人", "负责人"), _const(v.Text(100))),
+        Column("topics", ("走访内容", "内容"), _const(v.Text(5000))),
+        Column("issues", ("企业诉求", "问题"), _const(v.Text(5000))),
+        Column("follow_up", ("跟进事项", "后续"), _const(v.Text(5000))),
+        Column("follow_up_on", ("跟进日期",), _const(v.Date())),
+        SYNTHETIC,
+    ),
+)
+
+ENQUIRIES = EntitySpec(
+    kind="enquiries", table="enquiry", key=("received_at", "enquirer"),
+    description="Enquiries from investors and firms, with when they were answered.",
+    columns=(
+        Column("received_at", ("收到时间", "咨询时间", "received"), _const(v.DateTime()), required=True),
+        Column("enquirer", ("咨询方", "来访单位", "name"), _const(v.Text(200)), required=True),
+        Column("channel", ("渠道", "方式"), _const(v.Text(30))),
+        Column("country", ("国别", "国家"), _const(_country())),
+        Column("topic", ("咨询内容", "内容"), _const(v.Text(5000))),
+        Column("responded_at", ("答复时间", "回复时间", "responded"), _const(v.DateTime())),
+        Column("officer", ("负责人", "答复人"), _const(v.Text(100))),
+        SYNTHETIC,
+    ),
+    checks=(Check("responded_at", lambda: pl.col("responded_at") < pl.col("received_at"),
+                  "answered before it was received"),),
+)
+
+BUYERS = EntitySpec(
+    kind="buyers", table="buyer", key=("name",),
+    description="Foreign buyers for expo B2B meetings, with the service segments they want.",
+    columns=(
+        Column("name", ("采购商", "姓名", "名称"), _const(v.Text(200)), required=True),
+        Column("organisation", ("机构", "公司", "organization"), _const(v.Text(200))),
+        Column("country", ("国别", "国家"), _const(_country())),
+        Column("segments", ("需求领域", "领域"), _const(_Lazy(_segments)), required=True,
+               description="service segment ids joined by ;"),
+        Column("interests", ("需求说明", "需求"), _const(v.Text(5000))),
+        Column("unavailable_slots", ("不可用时段",), _const(v.Text(500)),
+               description="1-based slot numbers joined by ; when the buyer cannot meet"),
+        SYNTHETIC,
+    ),
+    checks=(Check("unavailable_slots",
+                  lambda: pl.col("unavailable_slots").is_not_null()
+                  & ~pl.col("unavailable_slots").str.contains(r"^[0-9]{1,3}(\s*[;,]\s*[0-9]{1,3})*$"),
+                  "slot numbers separated by ;"),),
+)
+
+EXCHANGE_RATES = EntitySpec(
+    kind="exchange_rates", table="exchange_rate", key=("currency", "on_date"),
+    description="Yuan per unit of a currency on a date (used to show pipeline amounts in CNY and USD).",
+    columns=(
+        Column("currency", ("币种", "货币"), _const(v.Code(currency_codes(), "ISO 4217 currency")), required=True),
+        Column("on_date", ("日期", "date"), _const(v.Date()), required=True),
+        Column("cny_per_unit", ("汇率", "人民币汇率", "rate"), _const(v.Amount()), required=True,
+               description="yuan per one unit of the currency"),
+        Column("source", ("来源", "数据来源"), _const(v.Text(2000)), required=True),
+    ),
+    checks=(Check("cny_per_unit", lambda: pl.col("cny_per_unit") <= 0, "a rate must be positive"),),
+)
+
 SPECS: dict[str, EntitySpec] = {
-    s.kind: s for s in (ENTERPRISES, FINANCIALS, PROJECTS, PARTNERS, EVENTS, UNIVERSITIES, HERITAGE, SPACES, STATISTICS)
+    s.kind: s for s in (ENTERPRISES, FINANCIALS, PROJECTS, PARTNERS, EVENTS, UNIVERSITIES, HERITAGE, SPACES, STATISTICS,
+                        TENANCIES, AFTERCARE, ENQUIRIES, BUYERS, EXCHANGE_RATES)
 }

@@ -291,3 +291,44 @@ def _general_date(col: pl.Expr) -> pl.Expr:
     serial_days = pl.when(serial).then(col.cast(pl.Float64, strict=False).cast(pl.Int64, strict=False))
     from_serial = (pl.lit(EXCEL_EPOCH) + pl.duration(days=serial_days)).cast(pl.Date)
     return pl.coalesce(from_text, pl.when(serial).then(from_serial))
+
+
+DATETIME_PATTERN = (r"^([0-9]{4})[-/.年]([0-9]{1,2})[-/.月]([0-9]{1,2})日?"
+                    r"(?:[ T]([0-9]{1,2})[:时]([0-9]{2})(?:[:分]([0-9]{2}))?秒?)?$")
+
+
+@dataclass(frozen=True)
+class DateTime:
+    """A date with an optional time of day (2024-06-14 09:30, 2024/6/14 9:30, 2024年6月14日), or an Excel serial
+    (days since 1899-12-30, the fraction being the time of day). Local time, as the office wrote it."""
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        parts = col.str.extract_groups(DATETIME_PATTERN)
+        field = parts.struct.field
+        text = pl.concat_str(
+            [field("1"), pl.lit("-"), field("2").str.zfill(2), pl.lit("-"), field("3").str.zfill(2), pl.lit(" "),
+             field("4").fill_null("0").str.zfill(2), pl.lit(":"), field("5").fill_null("00"), pl.lit(":"),
+             field("6").fill_null("00")])
+        from_text = text.str.strptime(pl.Datetime("us"), "%Y-%m-%d %H:%M:%S", strict=False, exact=True)
+        serial = col.str.contains(r"^[0-9]{1,5}(\.[0-9]+)?$")
+        micros = (col.cast(pl.Float64, strict=False) * 86_400_000_000).round().cast(pl.Int64, strict=False)
+        from_serial = pl.lit(dt.datetime(1899, 12, 30)).cast(pl.Datetime("us")) + pl.duration(microseconds=micros)
+        value = pl.coalesce(from_text, pl.when(serial).then(from_serial))
+        return value, _err(col.is_not_null() & value.is_null(),
+                           "not a date and time (use YYYY-MM-DD HH:MM, 2024年6月14日 9:30 or an Excel date)")
+
+
+@dataclass(frozen=True)
+class CodeList:
+    """Several codes in one cell, separated by ; , 、 / or ；, each looked up in ``known`` (upper-cased spelling →
+    stored code); stored joined by ';'. An empty cell is the empty list."""
+
+    known: Mapping[str, str]
+    label: str
+
+    def parse(self, col: pl.Expr) -> Parsed:
+        parts = col.str.to_uppercase().str.replace_all(r"\s*[;,，、/；]\s*", ";").str.split(";")
+        mapped = parts.list.eval(pl.element().replace_strict(dict(self.known), default=None, return_dtype=pl.String))
+        bad = col.is_not_null() & mapped.list.eval(pl.element().is_null()).list.any()
+        value = pl.when(col.is_null()).then(pl.lit("")).otherwise(mapped.list.join(";"))
+        return value, _err(bad, f"contains an unknown {self.label} (separate several by ;)")

@@ -779,6 +779,7 @@ class _Generator:
                 "uscc": firm.uscc, "amount": amount, "currency": currency,
                 "amount_usd": amount if currency == "USD" else None, "announced_on": day,
                 "stage": STAGES[i % len(STAGES)],
+                "dropped_reason": "investor chose another city (demo)" if STAGES[i % len(STAGES)] == "dropped" else None,
                 "description": "Generated for the demo instance; not a real project.", "synthetic": True,
             })
         return _columns(SPECS["projects"], rows)

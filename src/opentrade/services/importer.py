@@ -22,8 +22,9 @@ from opentrade.ingest.report import RejectReport
 from opentrade.ingest.schemas import SPECS, EntitySpec
 from opentrade.ingest.validate import ROW, Validated, add_issues, validate
 from opentrade.ingest.values import USCC, Parser
+from opentrade.store import revision
 from opentrade.store.db import Database, translate_operational_error
-from opentrade.store.models import Base, Enterprise, HeritageSite, ImportRun
+from opentrade.store.models import Base, Enterprise, HeritageSite, ImportRun, Space
 from opentrade.store.upsert import StagingArea, staging_area, upsert_frame
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows in all)
@@ -144,6 +145,7 @@ def import_on(
     if isinstance(sha256, Future):
         sha256 = sha256.result()
     conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=n_rows))
+    revision.bump(conn)
     result.inserted, result.updated = after - before, n_rows - (after - before)
     return result
 
@@ -176,18 +178,15 @@ def _sha256(path: Path) -> str:
 
 
 def _db_key(spec: EntitySpec) -> list[str]:
-    return {"financials": ["enterprise_id", "year"]}.get(spec.kind, list(spec.key))
+    return [_REFERENCE_IDS[k] if k in spec.references else k for k in spec.key]
 
 
 def _updatable(spec: EntitySpec, validated: Validated) -> list[str]:
     """On re-import only the columns the file carries change (plus what is derived from them)."""
     present = {m.field for m in validated.mapped} | {"source"}
-    renames = {"uscc": "enterprise_id", "heritage_site": "heritage_site_id"}
-    cols = {renames.get(f, f) for f in present}
+    cols = {_REFERENCE_IDS[f] if f in spec.references else f for f in present}
     if spec.kind == "enterprises" and present & {"industry_code", "business_scope"}:
         cols |= {"de_category", "de_subcategory", "de_basis", "de_approximate", "clusters", "cluster_basis"}
-    if spec.kind == "financials":
-        cols.discard("enterprise_id")
     return sorted(cols - set(_db_key(spec)))
 
 
@@ -222,6 +221,16 @@ def _lookup(conn: Connection, column_key, column_id) -> pl.DataFrame:
     return pl.DataFrame({"__key": keys, "__id": ids}, schema={"__key": pl.String, "__id": pl.Int64})
 
 
+# A reference column of an import file → (natural key, id, rule when unknown, parser naming a malformed value).
+_REFERENCES = {
+    "uscc": (Enterprise.uscc, Enterprise.id,
+             "unknown enterprise: this USCC is not in the registry (import enterprises first)", USCC()),
+    "heritage_site": (HeritageSite.name_zh, HeritageSite.id, "unknown heritage site (import heritage first)", None),
+    "space": (Space.name, Space.id, "unknown space (import spaces first)", None),
+}
+_REFERENCE_IDS = {"uscc": "enterprise_id", "heritage_site": "heritage_site_id", "space": "space_id"}
+
+
 def _resolve(conn: Connection, validated: Validated, *, field: str, target, target_id, rule: str,
              check: Parser | None = None) -> pl.Series:
     """Turn a reference (USCC, heritage name) into the referenced id; unknown references become issues — with the
@@ -247,19 +256,17 @@ def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, 
         frame = frame.sort(ROW)
     # A column the file leaves empty takes the model's default where the database needs a value (status, stage).
     table = Base.metadata.tables[spec.table]
+    # Columns the spec does not carry at all (a row version) are inserted with their default too.
     defaults = {c.name: c.default.arg for c in table.c
-                if c.name in frame.columns and not c.nullable and c.default is not None and c.default.is_scalar}
-    frame = frame.with_columns(pl.col(k).fill_null(v) for k, v in defaults.items())
+                if not c.nullable and not c.primary_key and c.default is not None and c.default.is_scalar}
+    frame = frame.with_columns(pl.col(k).fill_null(v) if k in frame.columns else pl.lit(v).alias(k)
+                               for k, v in defaults.items())
     if spec.kind == "enterprises":
         frame = _classified(frame)
-    elif spec.kind in ("financials", "projects"):
-        ids = _resolve(conn, validated, field="uscc", target=Enterprise.uscc, target_id=Enterprise.id, check=USCC(),
-                       rule="unknown enterprise: this USCC is not in the registry (import enterprises first)")
-        frame = frame.with_columns(ids.alias("enterprise_id")).drop("uscc")
-    elif spec.kind == "spaces":
-        ids = _resolve(conn, validated, field="heritage_site", target=HeritageSite.name_zh,
-                       target_id=HeritageSite.id, rule="unknown heritage site (import heritage first)")
-        frame = frame.with_columns(ids.alias("heritage_site_id")).drop("heritage_site")
+    for ref in spec.references:
+        target, target_id, rule, check = _REFERENCES[ref]
+        ids = _resolve(conn, validated, field=ref, target=target, target_id=target_id, rule=rule, check=check)
+        frame = frame.with_columns(ids.alias(_REFERENCE_IDS[ref])).drop(ref)
     frame = frame.drop(ROW)
     # Where the data carries its own source (a statistic's citation), that one is kept.
     return frame if "source" in frame.columns else frame.with_columns(pl.lit(source).alias("source"))

@@ -21,13 +21,13 @@ from sqlalchemy.orm import aliased
 from opentrade.errors import ConfigError, NotFound
 from opentrade.ingest.schemas import SPECS
 from opentrade.refdata.standards import Taxonomy
+from opentrade.store import revision
 from opentrade.store.db import Database
 from opentrade.store.models import (
     Enterprise,
     EnterpriseYear,
     Event,
     HeritageSite,
-    ImportRun,
     InvestmentProject,
     Partner,
     Space,
@@ -389,11 +389,7 @@ def list_spaces(db: Database, filters: SpaceFilter | None = None, page: PageRequ
 # --- change detection ---------------------------------------------------------------------------------------------
 
 
-def registry_version(db: Database) -> tuple[int, int]:
-    """Changes whenever an import lands (each writes an ``import_run`` row): a cheap key for caches of derived
-    results (market rankings depend on the partner registry)."""
-    with db.engine.connect() as conn:
-        run = conn.execute(select(func.max(ImportRun.id))).scalar()
-        partners = conn.execute(select(func.max(Partner.id))).scalar()
-    return int(run or 0), int(partners or 0)
-
+def registry_version(db: Database) -> int:
+    """Changes whenever a write lands (see :mod:`opentrade.store.revision`): the key for caches of derived
+    results (KPIs; market rankings, which depend on the partner registry)."""
+    return revision.current(db)

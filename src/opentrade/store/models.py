@@ -107,8 +107,17 @@ class InvestmentProject(Base):
     currency: Mapped[str | None] = mapped_column(String(3), comment="ISO 4217")
     amount_usd: Mapped[float | None] = mapped_column(Float, comment="as reported, when the source gives it")
     announced_on: Mapped[dt.date | None] = mapped_column(Date)
-    stage: Mapped[str] = mapped_column(String(16), default="lead")
+    stage: Mapped[str] = mapped_column(String(16), default="lead",
+                                       comment="lead | contacted | negotiating | signed | landed | operating | dropped")
     description: Mapped[str | None] = mapped_column(Text)
+    investor_country: Mapped[str | None] = mapped_column(String(3), comment="ISO 3166-1 alpha-3")
+    owner: Mapped[str | None] = mapped_column(String(100), comment="officer following the project")
+    next_action: Mapped[str | None] = mapped_column(Text)
+    next_action_on: Mapped[dt.date | None] = mapped_column(Date)
+    stage_changed_on: Mapped[dt.date | None] = mapped_column(Date)
+    dropped_reason: Mapped[str | None] = mapped_column(Text)
+    row_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1",
+                                             comment="optimistic lock: an edit names the version it read")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(String(300))
 
@@ -126,6 +135,12 @@ class Partner(Base):
     name_zh: Mapped[str | None] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(3), comment="ISO 3166-1 alpha-3")
     markets: Mapped[str] = mapped_column(Text, default="", comment="ISO alpha-3 codes it serves, joined by ';'")
+    segments: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                          comment="service segment ids it serves, joined by ';' (empty: all)")
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    agreement: Mapped[str | None] = mapped_column(Text, comment="agreement or MoU with the district")
+    agreement_on: Mapped[dt.date | None] = mapped_column(Date)
     description: Mapped[str | None] = mapped_column(Text)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(String(300))
@@ -177,6 +192,9 @@ class HeritageSite(Base):
     floor_area_m2: Mapped[float | None] = mapped_column(Float)
     restored_area_m2: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16), default="unrestored", comment="unrestored | restoring | restored")
+    restoration_started_on: Mapped[dt.date | None] = mapped_column(Date)
+    restored_on: Mapped[dt.date | None] = mapped_column(Date)
+    current_use: Mapped[str | None] = mapped_column(String(200))
     lat: Mapped[float | None] = mapped_column(Float)
     lon: Mapped[float | None] = mapped_column(Float)
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -193,8 +211,143 @@ class Space(Base):
     vacant_m2: Mapped[float | None] = mapped_column(Float)
     heritage_site_id: Mapped[int | None] = mapped_column(ForeignKey("heritage_site.id", ondelete="SET NULL"))
     address: Mapped[str | None] = mapped_column(Text)
+    suitable_clusters: Mapped[str] = mapped_column(Text, default="", server_default="",
+                                                   comment="1+2+3+4 cluster ids joined by ';' (empty: any)")
+    rent_cny_m2_day: Mapped[float | None] = mapped_column(Float, comment="asking rent, yuan per m² per day")
     synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str | None] = mapped_column(String(300))
+
+
+class Tenancy(Base):
+    """A firm occupying (part of) a space."""
+
+    __tablename__ = "tenancy"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    space_id: Mapped[int] = mapped_column(ForeignKey("space.id", ondelete="CASCADE"))
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    area_m2: Mapped[float | None] = mapped_column(Float)
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("space_id", "enterprise_id", "starts_on"),)
+
+
+class ProjectStageChange(Base):
+    """Every move of an investment project between stages: the pipeline's history (conversion is counted here)."""
+
+    __tablename__ = "project_stage_change"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("investment_project.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str | None] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    changed_on: Mapped[dt.date] = mapped_column(Date)
+    reason: Mapped[str | None] = mapped_column(Text)
+    actor: Mapped[str | None] = mapped_column(String(100))
+    recorded_at: Mapped[dt.datetime] = mapped_column(DateTime, server_default=func.current_timestamp())
+
+
+class ExchangeRate(Base):
+    """Yuan per unit of a currency on a date (annual averages are dated 1 July of their year)."""
+
+    __tablename__ = "exchange_rate"
+
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    on_date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    cny_per_unit: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(Text)
+
+
+class AftercareVisit(Base):
+    """A visit to an existing foreign-invested firm: what was raised and what follows."""
+
+    __tablename__ = "aftercare_visit"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"), index=True)
+    visited_on: Mapped[dt.date] = mapped_column(Date)
+    officer: Mapped[str | None] = mapped_column(String(100))
+    topics: Mapped[str | None] = mapped_column(Text)
+    issues: Mapped[str | None] = mapped_column(Text)
+    follow_up: Mapped[str | None] = mapped_column(Text)
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("enterprise_id", "visited_on"),)
+
+
+class Enquiry(Base):
+    """An investor's or firm's enquiry, and when it was answered (response time is a service KPI)."""
+
+    __tablename__ = "enquiry"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    received_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    enquirer: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str | None] = mapped_column(String(30), comment="email | phone | visit | web | event …")
+    country: Mapped[str | None] = mapped_column(String(3))
+    topic: Mapped[str | None] = mapped_column(Text)
+    responded_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    officer: Mapped[str | None] = mapped_column(String(100))
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("investment_project.id", ondelete="SET NULL"))
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+    __table_args__ = (UniqueConstraint("received_at", "enquirer"),)
+
+
+class Buyer(Base):
+    """A foreign buyer at an expo, with the service segments it wants."""
+
+    __tablename__ = "buyer"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    organisation: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(3))
+    segments: Mapped[str] = mapped_column(Text, default="", comment="segment ids it wants, joined by ';'")
+    interests: Mapped[str | None] = mapped_column(Text, comment="free text: what it is looking for")
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("event.id", ondelete="SET NULL"))
+    unavailable_slots: Mapped[str] = mapped_column(Text, default="", comment="slot numbers (1-based) joined by ';'")
+    synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str | None] = mapped_column(String(300))
+
+
+class Meeting(Base):
+    """A scheduled firm–buyer meeting. The unique keys make double-booking impossible in the database itself."""
+
+    __tablename__ = "meeting"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    slot: Mapped[int] = mapped_column(Integer, comment="1-based")
+    table_no: Mapped[int] = mapped_column(Integer)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprise.id", ondelete="CASCADE"))
+    buyer_id: Mapped[int] = mapped_column(ForeignKey("buyer.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column(Float)
+    must_meet: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    __table_args__ = (
+        UniqueConstraint("event_id", "slot", "enterprise_id"),
+        UniqueConstraint("event_id", "slot", "buyer_id"),
+        UniqueConstraint("event_id", "slot", "table_no"),
+        UniqueConstraint("event_id", "enterprise_id", "buyer_id"),
+    )
+
+
+class RegistryRevision(Base):
+    """One row whose counter every write transaction raises: caches of derived figures key on it, so a cached
+    KPI or ranking is never older than the data (and every server process sees the same counter)."""
+
+    __tablename__ = "registry_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
 
 
 class DistrictStatistic(Base):

@@ -28,7 +28,7 @@ from opentrade.store.db import Database
 router = APIRouter()
 
 ImportKind = Literal["enterprises", "financials", "projects", "partners", "events", "universities", "heritage",
-                     "spaces", "statistics"]
+                     "spaces", "statistics", "tenancies", "aftercare", "enquiries", "buyers", "exchange_rates"]
 MULTIPART_SLACK = 64 * 1024  # boundaries and part headers around the file
 CHUNK = 1 << 20
 
