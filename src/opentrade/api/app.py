@@ -10,10 +10,10 @@ from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
 
 from opentrade import __version__
+from opentrade.api.cache import ResultCache
 from opentrade.api.deps import AccessPolicy, require_read
 from opentrade.api.errors import install_error_handlers
 from opentrade.api.routes import imports, insight, registry
-from opentrade.api.routes.insight import RankingCache
 from opentrade.api.schemas import ErrorBody
 from opentrade.config import Settings, get_settings
 from opentrade.services.kpis import compute_kpis
@@ -42,7 +42,7 @@ def create_app(db: Database, settings: Settings | None = None, *, web: bool = Tr
     app.state.db = db
     app.state.settings = settings
     app.state.access = AccessPolicy(settings)
-    app.state.ranking_cache = RankingCache()
+    app.state.cache = ResultCache()
     install_error_handlers(app)
 
     read = [Depends(require_read)]
@@ -67,7 +67,7 @@ def create_app(db: Database, settings: Settings | None = None, *, web: bool = Tr
 def _plain_home(app: FastAPI, db: Database) -> None:
     """Until the web cockpit lands: the KPIs as a bilingual table."""
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False, dependencies=[Depends(require_read)])
     def home() -> str:
         kpis = compute_kpis(db, as_of=dt.date.today())
         synthetic = any(k.provenance.rests_on_synthetic for k in kpis)

@@ -51,19 +51,22 @@ class AccessPolicy:
             raise ApiError(403, "invalid admin token")
 
 
-def get_db(request: Request) -> Database:
+# Dependencies are async: a plain `def` dependency costs a hop to the thread pool on every request.
+
+
+async def get_db(request: Request) -> Database:
     return request.app.state.db
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def require_admin(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+async def require_admin(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
     request.app.state.access.require_admin(credentials, action="writing")
 
 
-def require_read(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
+async def require_read(request: Request, credentials: HTTPAuthorizationCredentials | None = Depends(bearer)) -> None:
     policy: AccessPolicy = request.app.state.access
     if not policy.public_read:
         policy.require_admin(credentials, action="reading (OPENTRADE_PUBLIC_READ is off)")

@@ -184,6 +184,7 @@ class ProvenancePublic(BaseModel):
 
     kind: str = Field(description="records | statistic | estimate")
     definition: str
+    definition_zh: str | None = Field(default=None, description="the definition in Chinese")
     record_count: int | None
     synthetic_records: int
     source: str | None

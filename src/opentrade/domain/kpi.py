@@ -18,6 +18,7 @@ class Provenance:
     source: str | None = None  # for a statistic: who published it, and where
     statistic_as_of: dt.date | None = None
     details: dict[str, object] = field(default_factory=dict)
+    definition_zh: str | None = None  # the same definition in Chinese, for the cockpit and the fact sheet
 
     @property
     def rests_on_synthetic(self) -> bool:

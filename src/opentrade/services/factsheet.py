@@ -163,12 +163,13 @@ def _detail(key: str, value: object, t: Translator) -> str:
 
 
 def _footnote(k: KpiResult, lang: str) -> str:
-    """The derivation in one language: kind, counts, dates; in English also the definition (as the KPI states it)
-    and the intermediate numbers the provenance carries. The source, if any, is :attr:`Figure.source`."""
+    """The derivation in one language: kind, definition (as the KPI states it), counts, dates; in English also the
+    intermediate numbers the provenance carries. The source, if any, is :attr:`Figure.source`."""
     t, p = Translator(lang), k.provenance
     parts = [t(f"kind.{p.kind}")]
-    if lang == "en":
-        parts[0] += f": {p.definition}"
+    definition = p.definition_zh if lang == "zh" else p.definition
+    if definition:
+        parts[0] += f"{'：' if lang == 'zh' else ': '}{definition}"
     if p.record_count is not None:
         parts.append(phrase("record" if p.record_count == 1 else "records", lang, n=t.number(p.record_count)))
         if p.rests_on_synthetic:

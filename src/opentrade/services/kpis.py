@@ -115,8 +115,10 @@ class _Calculator:
         ).one_or_none()
         if stat is None:
             return self._result(kpi_id, None, Provenance(
-                "statistic", f"district statistic '{key}': none dated on or before {self.as_of}", record_count=0))
+                "statistic", f"district statistic '{key}': none dated on or before {self.as_of}", record_count=0,
+                definition_zh=f"区级统计数据“{key}”：{self.as_of}及以前无数据"))
         prov = Provenance("statistic", f"district statistic '{stat.key}' ({stat.unit})", record_count=1,
+                          definition_zh=f"区级统计数据“{stat.key}”（{stat.unit}）",
                           synthetic_records=int(stat.synthetic), source=stat.source, statistic_as_of=stat.as_of)
         return self._result(kpi_id, stat.value, prov, stat.qualifier)
 
@@ -126,18 +128,21 @@ class _Calculator:
         n, syn = self._count_firms("foreign")
         return self._result("foreign_funded_enterprises", n, Provenance(
             "records", "active enterprises with ownership foreign-invested or HK/Macao/Taiwan-invested, "
-            "established on or before the date", n, syn))
+            "established on or before the date", n, syn,
+            definition_zh="截至当日已成立、仍在营的外商投资及港澳台商投资企业数"))
 
     def mnc_hq_rd_centres(self) -> KpiResult:
         n, syn = self._count_firms("hq_rd")
         return self._result("mnc_hq_rd_centres", n, Provenance(
             "records", "active enterprises flagged MNC regional headquarters or foreign-invested R&D centre "
-            "(a firm with both flags counts once)", n, syn))
+            "(a firm with both flags counts once)", n, syn,
+            definition_zh="标记为跨国公司地区总部或外资研发中心的在营企业数（两项兼有者计一次）"))
 
     def foreign_funded_revenue_growth(self) -> KpiResult:
         if self.year is None:
             return self._result("foreign_funded_revenue_growth", None,
-                                Provenance("records", "no yearly figures before the date", 0))
+                                Provenance("records", "no yearly figures before the date", 0,
+                                           definition_zh="当日以前无年度数据"))
         years = [self.year - 2, self.year - 1, self.year]
         data = kpi_queries.foreign_revenue_by_year(self.conn, [years[0] - 1, *years])
         totals = {y: rev for y, (rev, _, _) in data.items()}
@@ -146,6 +151,8 @@ class _Calculator:
             "records", f"total revenue of foreign-/HMT-invested enterprises in year y over year y-1, minus 1, "
             f"for y = {years[0]}, {years[1]}, {years[2]}", sum(n for _, n, _ in data.values()),
             sum(syn for _, _, syn in data.values()),
+            definition_zh=f"外商及港澳台商投资企业第y年营业收入合计 ÷ 第y−1年合计 − 1，y = {years[0]}、{years[1]}、"
+                          f"{years[2]}",
             details={"years": years, "revenue_yuan": {str(k): v for k, v in sorted(totals.items())}})
         return self._result("foreign_funded_revenue_growth", rates, prov)
 
@@ -158,46 +165,51 @@ class _Calculator:
         _, _, n, syn = self._digital_counts()
         return self._result("digital_enterprises", n, Provenance(
             "records", "active enterprises whose class falls in the NBS 2021 digital-economy core industries (01-04)",
-            n, syn))
+            n, syn, definition_zh="行业属于《数字经济及其核心产业统计分类（2021）》核心产业（01-04）的在营企业数"))
 
     def digital_share_of_enterprises(self) -> KpiResult:
         n_all, syn_all, n_dig, _ = self._digital_counts()
         return self._result("digital_share_of_enterprises", share(n_dig, n_all), Provenance(
             "records", "digital-economy core enterprises / all active enterprises", n_all, syn_all,
+            definition_zh="数字经济核心产业企业数 ÷ 全部在营企业数",
             details={"numerator": n_dig, "denominator": n_all}))
 
     def digital_share_of_tax(self) -> KpiResult:
         if self.year is None:
-            return self._result("digital_share_of_tax", None, Provenance("records", "no yearly figures", 0))
+            return self._result("digital_share_of_tax", None, Provenance("records", "no yearly figures", 0,
+                                                                         definition_zh="无年度数据"))
         total, digital, n, syn = kpi_queries.tax_totals(self.conn, self.year)
         return self._result("digital_share_of_tax", share(digital, total), Provenance(
             "records", f"tax paid in {self.year} by digital-economy core enterprises / tax paid by all enterprises "
             "in the registry (firm-level tax, not the district's fiscal revenue)", n, syn,
+            definition_zh=f"{self.year}年数字经济核心产业企业纳税额 ÷ 登记库全部企业纳税额（企业层面税收，非区级财政收入）",
             details={"year": self.year, "digital_tax_yuan": digital, "total_tax_yuan": total}))
 
     # --- heritage -------------------------------------------------------------------------------------------
 
-    def _heritage(self, kpi_id: str, value_expr, definition: str, *where) -> KpiResult:
+    def _heritage(self, kpi_id: str, value_expr, definition: str, definition_zh: str, *where) -> KpiResult:
         value, n, syn = self.conn.execute(
             select(value_expr, func.count(), func.coalesce(func.sum(case((HeritageSite.synthetic, 1), else_=0)), 0))
             .where(*where)
         ).one()
-        return self._result(kpi_id, value if n else None, Provenance("records", definition, int(n), int(syn)))
+        return self._result(kpi_id, value if n else None,
+                            Provenance("records", definition, int(n), int(syn), definition_zh=definition_zh))
 
     def heritage_sites(self) -> KpiResult:
-        return self._heritage("heritage_sites", func.count(), "immovable cultural heritage sites in the register")
+        return self._heritage("heritage_sites", func.count(), "immovable cultural heritage sites in the register",
+                              "登记在册的不可移动文物数")
 
     def protected_landmarks(self) -> KpiResult:
         return self._heritage("protected_landmarks", func.count(), "heritage sites protected at national or "
-                              "municipal level", HeritageSite.protection_level.in_(("national", "municipal")))
+                              "municipal level", "全国重点及市级文物保护单位数", HeritageSite.protection_level.in_(("national", "municipal")))
 
     def relic_area_m2(self) -> KpiResult:
         return self._heritage("relic_area_m2", func.sum(HeritageSite.floor_area_m2),
-                              "floor area of heritage sites flagged industrial relic", HeritageSite.industrial_relic)
+                              "floor area of heritage sites flagged industrial relic", "标记为工业遗存的文物建筑面积合计", HeritageSite.industrial_relic)
 
     def relic_area_restored_m2(self) -> KpiResult:
         return self._heritage("relic_area_restored_m2", func.sum(HeritageSite.restored_area_m2),
-                              "restored floor area of industrial relics", HeritageSite.industrial_relic)
+                              "restored floor area of industrial relics", "工业遗存已修缮面积合计", HeritageSite.industrial_relic)
 
     # --- statistics and universities -------------------------------------------------------------------------
 
@@ -215,11 +227,13 @@ class _Calculator:
 
     def universities(self) -> KpiResult:
         n, _, _, syn = self._universities()
-        return self._result("universities", n, Provenance("records", "universities in the register", n, syn))
+        return self._result("universities", n, Provenance("records", "universities in the register", n, syn,
+                                                                  definition_zh="登记在册的高校数"))
 
     def students(self) -> KpiResult:
         n, students, _, syn = self._universities()
-        return self._result("students", students, Provenance("records", "sum of students over universities", n, syn))
+        return self._result("students", students, Provenance("records", "sum of students over universities", n, syn,
+                                                                       definition_zh="各高校在校生人数合计"))
 
     def international_student_share_of_shanghai(self) -> KpiResult:
         n, _, intl, syn = self._universities()
@@ -228,6 +242,7 @@ class _Calculator:
             "records", "international students at the district's universities / Shanghai's international students "
             "(district statistic 'shanghai_international_students')", n + (city.provenance.record_count or 0),
             syn + city.provenance.synthetic_records,
+            definition_zh="区内高校留学生人数 ÷ 全市留学生人数（区级统计数据“shanghai_international_students”）",
             source=city.provenance.source, statistic_as_of=city.provenance.statistic_as_of,
             details={"district_international_students": intl, "shanghai_international_students": city.value})
         return self._result("international_student_share_of_shanghai", share(intl, city.value), prov)

@@ -6,16 +6,16 @@ import datetime as dt
 from pathlib import Path
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from opentrade import __version__
+from opentrade.api.cache import cached_kpis
 from opentrade.errors import OpentradeError
 from opentrade.ingest.schemas import SPECS
 from opentrade.refdata.reference import load_reference
 from opentrade.refdata.standards import load_taxonomy
-from opentrade.services.kpis import compute_kpis
 from opentrade.store.db import Database
 from opentrade.web import exports, markets_view, queries
 from opentrade.web.i18n import COOKIE, LANGUAGES, Translator, catalogue, negotiate
@@ -64,9 +64,20 @@ def build_environment() -> Environment:
     return env
 
 
-def make_router(db: Database) -> APIRouter:  # noqa: C901 - one closure per page keeps the wiring readable
+class CockpitPrivate(Exception):
+    """Raised for every cockpit page when reads are not public (``OPENTRADE_PUBLIC_READ=false``)."""
+
+
+async def require_public_read(request: Request) -> None:
+    # The cockpit has no sign-in yet (users and roles come with the hardening issue): when reads are closed it
+    # shows no registry data at all, only a page saying so; the API still serves holders of the admin token.
+    if not request.app.state.access.public_read:
+        raise CockpitPrivate
+
+
+def make_router(db: Database, app: FastAPI) -> APIRouter:  # noqa: C901 - one closure per page keeps wiring readable
     env = build_environment()
-    router = APIRouter(include_in_schema=False)
+    router = APIRouter(include_in_schema=False, dependencies=[Depends(require_public_read)])
     taxonomy = load_taxonomy()
 
     def render(request: Request, template: str, **context: object) -> HTMLResponse:
@@ -103,7 +114,7 @@ def make_router(db: Database) -> APIRouter:  # noqa: C901 - one closure per page
 
     @router.get("/", name="web_overview", response_class=HTMLResponse)
     def overview(request: Request) -> HTMLResponse:
-        kpis = compute_kpis(db, as_of=dt.date.today())
+        kpis = cached_kpis(request.app.state.cache, db, dt.date.today())
         synthetic = sum(1 for k in kpis if k.provenance.rests_on_synthetic)
         growth = next(k for k in kpis if k.id == "foreign_funded_revenue_growth")
         revenue = growth.provenance.details.get("revenue_yuan", {}) if growth.value is not None else {}
@@ -285,6 +296,13 @@ def make_router(db: Database) -> APIRouter:  # noqa: C901 - one closure per page
         response.status_code = 404
         return response
 
+    async def private(request: Request, _exc: Exception) -> HTMLResponse:
+        response = render(request, "private.html", page="")
+        response.status_code = 401
+        return response
+
+    app.add_exception_handler(CockpitPrivate, private)
+
     return router
 
 
@@ -295,5 +313,5 @@ def mount_web(app: FastAPI, db: Database) -> None:
     for lang in LANGUAGES:  # fail at start-up, not on the first request, if a catalogue is unreadable
         catalogue(lang)
 
-    app.include_router(make_router(db))
+    app.include_router(make_router(db, app))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="web_static")

@@ -1,19 +1,19 @@
 """Figures and market intelligence: KPIs with provenance, market ranking and explanation, segments, factors and the
-reference data in use. Rankings are cached per parameters and registry version (imports change the channels)."""
+reference data in use. Figures and rankings are cached per parameters and registry revision (any write changes it:
+imports change the channels), as the JSON sent, so a repeated request costs a lookup."""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi import Path as PathParam
+from pydantic import TypeAdapter
 
+from opentrade.api.cache import ResultCache, cached_kpis
 from opentrade.api.deps import get_db, get_settings
 from opentrade.api.errors import ApiError
 from opentrade.api.schemas import (
@@ -28,7 +28,6 @@ from opentrade.config import Settings
 from opentrade.errors import NotFound
 from opentrade.refdata.market_model import load_model_config, segment_weights
 from opentrade.refdata.reference import load_reference
-from opentrade.services.kpis import compute_kpis
 from opentrade.services.markets import MarketScore, Ranking, model_inputs, rank_markets
 from opentrade.services.registry import registry_version
 from opentrade.store.db import Database
@@ -61,34 +60,26 @@ def _weight_parameters() -> list[dict[str, Any]]:
 WEIGHTS_DOC = {"parameters": _weight_parameters()}
 
 
+_KPI_LIST = TypeAdapter(list[KpiPublic])
+_RANKING = TypeAdapter(MarketRanking)
+
+
+def _json(adapter: TypeAdapter, data: Any) -> bytes:
+    """Validated against the response model once, when the result is computed; cache hits send the bytes."""
+    return adapter.dump_json(adapter.validate_python(data))
+
+
 @router.get("/kpis", response_model=list[KpiPublic], tags=["figures"], summary="Headline figures with provenance")
-def kpis(db: Db, as_of: dt.date | None = Query(default=None, description="Date; default today")) -> list[dict]:
-    return [k.to_json() for k in compute_kpis(db, as_of=as_of or dt.date.today())]
+async def kpis(request: Request, db: Db,
+               as_of: dt.date | None = Query(default=None, description="Date; default today")) -> Response:
+    day = as_of or dt.date.today()
+    cache: ResultCache = request.app.state.cache
+    body = await cache.aget(("kpis.json", registry_version(db), day),
+                            lambda: _json(_KPI_LIST, [k.to_json() for k in cached_kpis(cache, db, day)]))
+    return Response(body, media_type="application/json")
 
 
 # --- markets ------------------------------------------------------------------------------------------------------
-
-
-class RankingCache:
-    """A small LRU of rankings (a ranking costs up to a few hundred milliseconds, a lookup microseconds), and the
-    model inputs of the current registry version, which every weighting shares."""
-
-    def __init__(self, size: int = 64):
-        self._size = size
-        self._data: OrderedDict[tuple, Any] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple, compute: Callable[[], Any]) -> Any:
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        value = compute()
-        with self._lock:
-            self._data[key] = value
-            while len(self._data) > self._size:
-                self._data.popitem(last=False)
-        return value
 
 
 def _weights(request: Request, segment: str) -> dict[str, float] | None:
@@ -120,7 +111,7 @@ def _weights(request: Request, segment: str) -> dict[str, float] | None:
 
 def _rank(request: Request, db: Database, *, segment: str, regions: tuple[str, ...],
           weights: dict[str, float] | None, draws: int) -> Ranking:
-    cache: RankingCache = request.app.state.ranking_cache
+    cache: ResultCache = request.app.state.cache
     version = registry_version(db)
     inputs = cache.get(("inputs", version), lambda: model_inputs(db))
     key = (version, segment, regions, tuple(sorted((weights or {}).items())), draws)
@@ -152,19 +143,26 @@ def _ranking_head(r: Ranking) -> dict[str, Any]:
 
 @router.get("/markets", response_model=MarketRanking, tags=["markets"], openapi_extra=WEIGHTS_DOC,
             summary="Foreign markets ranked for a service segment, every factor's contribution shown")
-def markets(
+async def markets(
     request: Request,
     db: Db,
     segment: Annotated[str, _segment_param()] = "ict",
     region: RegionParam = "asean,lac",
     draws: Annotated[int, Query(ge=0, le=5000, description="Monte-Carlo draws for rank stability (0 = off)")] = 1000,
     top: Annotated[int | None, Query(ge=1, le=300, description="only the first N markets")] = None,
-) -> dict:
+) -> Response:
     regions = tuple(dict.fromkeys(region.split(",")))
-    r = _rank(request, db, segment=segment, regions=regions, weights=_weights(request, segment), draws=draws)
-    shown = r.markets[:top] if top else r.markets
-    return {**_ranking_head(r), "markets": [_market(m) for m in shown], "excluded": r.excluded,
-            "supply": r.supply, "stability": r.stability, "potential_note": r.potential_note, "sources": r.sources}
+    weights = _weights(request, segment)
+
+    def compute() -> bytes:
+        r = _rank(request, db, segment=segment, regions=regions, weights=weights, draws=draws)
+        shown = r.markets[:top] if top else r.markets
+        return _json(_RANKING, {
+            **_ranking_head(r), "markets": [_market(m) for m in shown], "excluded": r.excluded, "supply": r.supply,
+            "stability": r.stability, "potential_note": r.potential_note, "sources": r.sources})
+
+    key = ("markets.json", registry_version(db), segment, regions, tuple(sorted((weights or {}).items())), draws, top)
+    return Response(await request.app.state.cache.aget(key, compute), media_type="application/json")
 
 
 @router.get("/markets/{iso3}", tags=["markets"], openapi_extra=WEIGHTS_DOC, response_model=MarketScorePublic,
