@@ -25,7 +25,7 @@ def test_enterprise_page_shape_and_paging(small) -> None:
     assert set(body) == {"items", "total", "page", "page_size"}
     assert (body["total"], body["page"], body["page_size"], len(body["items"])) == (len(FIRMS), 1, 5, 5)
     assert set(body["items"][0]) == {"uscc", "name_zh", "name_en", "ownership", "origin_country", "industry_code",
-                                     "established_on", "status", "mnc_regional_hq", "rd_centre", "de_category",
+                                     "established_on", "status", "mnc_regional_hq", "rd_centre", "de_category", "de_subcategory",
                                      "clusters", "synthetic"}
     pages = [_ids(small.get("/api/v1/enterprises", params={"page_size": 5, "page": p})) for p in (1, 2, 3)]
     assert [len(p) for p in pages] == [5, 5, 2]

@@ -51,6 +51,7 @@ class EnterprisePublic(BaseModel):
     mnc_regional_hq: bool
     rd_centre: bool
     de_category: str | None = Field(description="NBS digital-economy category 01-05 (01-04: the core)")
+    de_subcategory: str | None = Field(default=None, description="NBS digital-economy subcategory (4 digits)")
     clusters: list[str] = Field(description="1+2+3+4 cluster ids")
     synthetic: bool
 

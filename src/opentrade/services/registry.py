@@ -70,6 +70,7 @@ class EnterpriseFilter:
     origin_country: str | None = None  # ISO 3166-1 alpha-3
     mnc_regional_hq: bool | None = None
     rd_centre: bool | None = None
+    hq_or_rd: bool | None = None  # either flag (the "MNC HQ and R&D centres" figure counts these)
     status: str | None = None
     synthetic: bool | None = None
     q: str | None = None  # text in the Chinese or English name, or a USCC fragment
@@ -143,6 +144,9 @@ def _enterprise_where(f: EnterpriseFilter) -> list[ColumnElement[bool]]:
         where.append(e.mnc_regional_hq.is_(f.mnc_regional_hq))
     if f.rd_centre is not None:
         where.append(e.rd_centre.is_(f.rd_centre))
+    if f.hq_or_rd is not None:
+        either = or_(e.mnc_regional_hq.is_(True), e.rd_centre.is_(True))
+        where.append(either if f.hq_or_rd else ~either)
     if f.status:
         where.append(e.status == f.status)
     if f.synthetic is not None:
@@ -192,7 +196,7 @@ def _split(text: str | None) -> list[str]:
 
 ENTERPRISE_LIST_COLUMNS = (
     "uscc", "name_zh", "name_en", "ownership", "origin_country", "industry_code", "established_on", "status",
-    "mnc_regional_hq", "rd_centre", "de_category", "clusters", "synthetic",
+    "mnc_regional_hq", "rd_centre", "de_category", "de_subcategory", "clusters", "synthetic",
 )
 ENTERPRISE_SORT = ("uscc", "name_zh", "name_en", "ownership", "origin_country", "industry_code", "established_on",
                    "status", "de_category")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 
 import polars as pl
-from sqlalchemy import Select, and_, case, func, or_, select, true
+from sqlalchemy import Select, case, func, select
 
+from opentrade.errors import NotFound
+from opentrade.services import registry
 from opentrade.store.db import Database
 from opentrade.store.models import (
     DistrictStatistic,
@@ -26,16 +27,7 @@ PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
 OWNERSHIPS = ("domestic", "foreign", "hmt")
 DE_CATEGORIES = ("01", "02", "03", "04", "05")
-SORTS = {
-    "name": Enterprise.name_zh,
-    "uscc": Enterprise.uscc,
-    "established": Enterprise.established_on,
-    "industry": Enterprise.industry_code,
-}
-ENTERPRISE_COLUMNS = [
-    "uscc", "name_zh", "name_en", "ownership", "origin_country", "industry_code", "de_category", "de_subcategory",
-    "clusters", "established_on", "mnc_regional_hq", "rd_centre", "status", "synthetic",
-]
+SORTS = {"name": "name_zh", "uscc": "uscc", "established": "established_on", "industry": "industry_code"}
 
 
 @dataclass
@@ -62,29 +54,17 @@ class EnterpriseFilter:
         self.page_size = min(max(1, self.page_size), MAX_PAGE_SIZE)
         return self
 
-    def conditions(self) -> list:
-        e = Enterprise
-        cond = []
-        if self.q:
-            like = f"%{self.q}%"
-            cond.append(or_(e.name_zh.like(like), e.name_en.like(like), e.uscc.like(like),
-                            e.business_scope.like(like)))
-        if self.cluster:
-            cond.append(or_(e.clusters == self.cluster, e.clusters.like(f"{self.cluster};%"),
-                            e.clusters.like(f"%;{self.cluster}"), e.clusters.like(f"%;{self.cluster};%")))
-        if self.de_category:
-            cond.append(e.de_category == self.de_category)
-        if self.ownership:
-            cond.append(e.ownership == self.ownership)
-        if self.origin:
-            cond.append(e.origin_country == self.origin)
-        if self.flag == "hq":
-            cond.append(e.mnc_regional_hq.is_(True))
-        elif self.flag == "rd":
-            cond.append(e.rd_centre.is_(True))
-        elif self.flag == "hq_rd":
-            cond.append(or_(e.mnc_regional_hq.is_(True), e.rd_centre.is_(True)))
-        return cond
+    def service_filter(self) -> registry.EnterpriseFilter:
+        """The same filter in the registry service's terms (one query builder for the API and the cockpit)."""
+        return registry.EnterpriseFilter(
+            q=self.q or None, cluster=self.cluster or None, de_category=self.de_category or None,
+            ownership=self.ownership or None, origin_country=self.origin or None,
+            mnc_regional_hq=True if self.flag == "hq" else None, rd_centre=True if self.flag == "rd" else None,
+            hq_or_rd=True if self.flag == "hq_rd" else None)
+
+    @property
+    def service_sort(self) -> str:
+        return ("-" if self.desc else "") + SORTS[self.sort]
 
     def params(self, **override: object) -> dict[str, object]:
         """The filter as query parameters (for links: paging, sorting, exports)."""
@@ -108,52 +88,31 @@ class Page:
         return max(1, -(-self.total // self.page_size))
 
 
-def _enterprise_select(flt: EnterpriseFilter) -> Select:
-    cols = [getattr(Enterprise, c) for c in ENTERPRISE_COLUMNS]
-    stmt = select(*cols).where(and_(true(), *flt.conditions()))
-    order = SORTS[flt.sort]
-    return stmt.order_by(order.desc() if flt.desc else order.asc(), Enterprise.id)
-
-
 def search_enterprises(db: Database, flt: EnterpriseFilter) -> Page:
     flt.clean()
-    with db.engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(Enterprise).where(and_(true(), *flt.conditions()))).scalar_one()
-        pages = max(1, -(-total // flt.page_size))
-        flt.page = min(flt.page, pages)
-        rows = conn.execute(_enterprise_select(flt).limit(flt.page_size).offset((flt.page - 1) * flt.page_size))
-        return Page([dict(r._mapping) for r in rows], total, flt.page, flt.page_size)
+    filters = flt.service_filter()
+    result = registry.list_enterprises(db, filters, registry.PageRequest(flt.page, flt.page_size, flt.service_sort))
+    last = max(1, -(-result.total // flt.page_size))
+    if flt.page > last:  # a page past the end shows the last one
+        flt.page = last
+        result = registry.list_enterprises(db, filters, registry.PageRequest(last, flt.page_size, flt.service_sort))
+    return Page(result.items, result.total, flt.page, flt.page_size)
 
 
 def enterprises_frame(db: Database, flt: EnterpriseFilter, *, limit: int = 1_000_000) -> pl.DataFrame:
     flt.clean()
-    with db.engine.connect() as conn:
-        rows = conn.execute(_enterprise_select(flt).limit(limit)).all()
-    return pl.DataFrame([tuple(r) for r in rows], schema=ENTERPRISE_COLUMNS, orient="row", infer_schema_length=None)
+    return registry.enterprise_frame(db, flt.service_filter(), sort=flt.service_sort, limit=limit)
 
 
 def enterprise_detail(db: Database, uscc: str) -> dict | None:
-    with db.engine.connect() as conn:
-        row = conn.execute(select(Enterprise.__table__).where(Enterprise.uscc == uscc)).mappings().one_or_none()
-        if row is None:
-            return None
-        firm = dict(row)
-        years = conn.execute(
-            select(EnterpriseYear.year, EnterpriseYear.revenue, EnterpriseYear.tax, EnterpriseYear.employees,
-                   EnterpriseYear.foreign_revenue, EnterpriseYear.synthetic, EnterpriseYear.source)
-            .where(EnterpriseYear.enterprise_id == firm["id"]).order_by(EnterpriseYear.year)
-        ).mappings().all()
-        projects = conn.execute(
-            select(InvestmentProject.title, InvestmentProject.stage, InvestmentProject.amount,
-                   InvestmentProject.currency, InvestmentProject.announced_on)
-            .where(InvestmentProject.enterprise_id == firm["id"])
-        ).mappings().all()
+    """The registry's record, with the classification flattened the way the detail page shows it."""
     try:
-        firm["cluster_reasons"] = json.loads(firm.get("cluster_basis") or "{}")
-    except ValueError:
-        firm["cluster_reasons"] = {}
-    firm["years"] = [dict(y) for y in years]
-    firm["projects"] = [dict(p) for p in projects]
+        firm = registry.get_enterprise(db, uscc)
+    except NotFound:
+        return None
+    c = firm.pop("classification")
+    firm.update(de_subcategory=c["de_subcategory"], de_basis=c["de_basis"], de_approximate=c["de_approximate"],
+                cluster_reasons={x["id"]: x["basis"] or "" for x in c["clusters"]})
     return firm
 
 

@@ -79,6 +79,7 @@ async def enterprise_query(
     origin_country: Annotated[str | None, Query(pattern=ISO3, description="investor's ISO alpha-3")] = None,
     mnc_regional_hq: Annotated[bool | None, Query(description="MNC regional headquarters")] = None,
     rd_centre: Annotated[bool | None, Query(description="foreign-invested R&D centre")] = None,
+    hq_or_rd: Annotated[bool | None, Query(description="either flag: MNC regional HQ or foreign R&D centre")] = None,
     status: Annotated[Status | None, Query()] = None,
     synthetic: Annotated[bool | None, Query(description="generated demo records only (true) or real (false)")] = None,
     q: Annotated[str | None, Query(min_length=1, max_length=200,
@@ -88,7 +89,7 @@ async def enterprise_query(
     """The enterprise filters as query parameters (shared by the list and the exports)."""
     return EnterpriseQuery(registry.EnterpriseFilter(
         cluster=cluster, de_category=de_category, ownership=ownership, origin_country=origin_country,
-        mnc_regional_hq=mnc_regional_hq, rd_centre=rd_centre, status=status, synthetic=synthetic, q=q), sort)
+        mnc_regional_hq=mnc_regional_hq, rd_centre=rd_centre, hq_or_rd=hq_or_rd, status=status, synthetic=synthetic, q=q), sort)
 
 
 def _page(result: registry.PageResult) -> dict:

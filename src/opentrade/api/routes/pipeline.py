@@ -1,0 +1,102 @@
+"""The investment pipeline and aftercare: board, KPIs, stage moves (admin; optimistic locking), visits, enquiries.
+
+Handlers parse parameters and call :mod:`opentrade.services.pipeline`; a stale ``expected_version`` is a 409.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi import Path as PathParam
+
+from opentrade.api.deps import get_db, get_settings, require_admin
+from opentrade.api.errors import ApiError
+from opentrade.api.schemas import ErrorBody, Page
+from opentrade.api.schemas_pipeline import (
+    AftercareVisitPublic,
+    Board,
+    EnquiryPublic,
+    PipelineKpis,
+    StageChangePublic,
+    StageMove,
+    StageMoveResult,
+)
+from opentrade.config import Settings
+from opentrade.services import pipeline
+from opentrade.services.registry import MAX_PAGE_SIZE, PageRequest, PageResult
+from opentrade.store.db import Database
+
+router = APIRouter(tags=["pipeline"])
+
+Db = Annotated[Database, Depends(get_db)]
+Conf = Annotated[Settings, Depends(get_settings)]
+AsOf = Annotated[dt.date | None, Query(description="date of the figures (default: today)")]
+ProjectId = Annotated[int, PathParam(ge=1, le=2**62, description="investment project id")]
+PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page (at most 500)")]
+From = Annotated[dt.date | None, Query(alias="from", description="on or after this date")]
+To = Annotated[dt.date | None, Query(alias="to", description="on or before this date")]
+
+
+def _page(result: PageResult) -> dict:
+    return {"items": result.items, "total": result.total, "page": result.page, "page_size": result.page_size}
+
+
+@router.get("/pipeline", response_model=Board, summary="The pipeline board: projects by stage, amounts in ¥ and US$")
+def board(db: Db, settings: Conf, as_of: AsOf = None) -> dict:
+    return pipeline.pipeline_board(db, as_of=as_of or dt.date.today(), reference_dir=settings.data_dir / "reference")
+
+
+@router.get("/pipeline/kpis", response_model=PipelineKpis,
+            summary="Pipeline value, conversion, enquiry response, aftercare, overdue actions — with provenance")
+def kpis(db: Db, settings: Conf, as_of: AsOf = None) -> dict:
+    return pipeline.pipeline_kpis(db, as_of=as_of or dt.date.today(), reference_dir=settings.data_dir / "reference")
+
+
+@router.post("/projects/{project_id}/stage", response_model=StageMoveResult, dependencies=[Depends(require_admin)],
+             summary="Move a project to another stage (admin token; optimistic locking)",
+             responses={409: {"model": ErrorBody, "description": "someone else changed the project: reload"},
+                        400: {"model": ErrorBody, "description": "the pipeline rules forbid this move"}})
+def move(db: Db, project_id: ProjectId, body: StageMove) -> dict:
+    try:
+        return pipeline.move_project(db, project_id, body.to_stage, expected_version=body.expected_version,
+                                     on_date=body.on_date or dt.date.today(), reason=body.reason, actor="api:admin",
+                                     skip=body.skip, reopen=body.reopen)
+    except pipeline.VersionConflict as exc:
+        raise ApiError(409, str(exc), type_="VersionConflict",
+                       details={"project_id": exc.project_id, "expected_version": exc.expected,
+                                "current_version": exc.current}) from None
+
+
+@router.get("/projects/{project_id}/history", response_model=list[StageChangePublic],
+            summary="Every stage change of a project, oldest first")
+def history(db: Db, project_id: ProjectId) -> list[dict]:
+    return pipeline.project_history(db, project_id)
+
+
+@router.get("/aftercare", response_model=Page[AftercareVisitPublic], summary="Aftercare visits, newest first")
+def aftercare(
+    db: Db,
+    uscc: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z]{18}$", description="the firm visited")] = None,
+    since: From = None,
+    until: To = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> dict:
+    return _page(pipeline.list_aftercare(db, page=PageRequest(page, page_size), uscc=uscc, since=since, until=until))
+
+
+@router.get("/enquiries", response_model=Page[EnquiryPublic], summary="Enquiries with response times, newest first")
+def enquiries(
+    db: Db,
+    answered: Annotated[bool | None, Query(description="true: answered only; false: unanswered only")] = None,
+    country: Annotated[str | None, Query(pattern=r"^[A-Za-z]{3}$", description="enquirer's ISO alpha-3")] = None,
+    since: From = None,
+    until: To = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> dict:
+    return _page(pipeline.list_enquiries(db, page=PageRequest(page, page_size), answered=answered, country=country,
+                                         since=since, until=until))
