@@ -7,6 +7,7 @@ import datetime as dt
 from html import escape
 
 from fastapi import Depends, FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse
 
 from opentrade import __version__
@@ -44,6 +45,8 @@ def create_app(db: Database, settings: Settings | None = None, *, web: bool = Tr
     app.state.access = AccessPolicy(settings)
     app.state.cache = ResultCache()
     install_error_handlers(app)
+    # Compressed when the client asks (browsers do): the cockpit's ECharts bundle and map shrink to a third.
+    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
 
     read = [Depends(require_read)]
     app.include_router(registry.router, prefix=API_V1, dependencies=read, responses=ERRORS)

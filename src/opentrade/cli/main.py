@@ -179,9 +179,11 @@ def serve(
 
 def _register_subcommands() -> None:
     from opentrade.cli.markets import markets_app
+    from opentrade.cli.pipeline import pipeline_app
     from opentrade.cli.refdata import refdata_app
 
     app.add_typer(markets_app, name="markets")
+    app.add_typer(pipeline_app, name="pipeline")
     app.add_typer(refdata_app, name="refdata", help="Reference datasets: what ships, vintages, licences; refresh.")
 
 

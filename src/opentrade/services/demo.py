@@ -264,7 +264,7 @@ def load_demo(db: Database) -> str:
             if columns and next(iter(columns.values())):
                 results.append(_import(conn, SPECS[kind], label, columns, stage=stage))
 
-        _load_all(run, gen, named, seed_label=seed_label, uni_label=uni_label)
+        _load_all(run, gen, named, seed_label=seed_label, uni_label=uni_label, conn=conn)
     inserted = sum(r.inserted for r in results)
     updated = sum(r.updated for r in results)
     s = gen.stats
@@ -283,7 +283,11 @@ def load_demo(db: Database) -> str:
     )
 
 
-def _load_all(run, gen: _Generator, named: dict[str, Any], *, seed_label: str, uni_label: str) -> None:
+def _load_all(run, gen: _Generator, named: dict[str, Any], *, seed_label: str, uni_label: str,
+              conn: Connection | None = None) -> None:
+    from opentrade.services.demo_operations import Operations
+
+    ops = Operations(gen)  # adds the operations fields of spaces and projects before they are imported
     run("statistics", "demo: district statistics", gen.named_statistics())
     run("partners", seed_label, _columns(SPECS["partners"], named["partners"], synthetic=False))
     run("events", seed_label, _columns(SPECS["events"], named["events"], synthetic=False))
@@ -297,6 +301,8 @@ def _load_all(run, gen: _Generator, named: dict[str, Any], *, seed_label: str, u
     run("financials", SYNTHETIC_LABEL, gen.financials)
     run("projects", seed_label, gen.named_projects())
     run("projects", SYNTHETIC_LABEL, gen.projects)
+    if conn is not None:  # buyers, visits, enquiries, tenancies, partner segments; the pipeline's history
+        ops.load(run, conn, seed_label=seed_label)
 
 
 # --- reading the named entities ------------------------------------------------------------------------------
