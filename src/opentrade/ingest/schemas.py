@@ -374,7 +374,7 @@ ENQUIRIES = EntitySpec(
 )
 
 BUYERS = EntitySpec(
-    kind="buyers", table="buyer", key=("name",),
+    kind="buyers", table="buyer", key=("name",), references={"event": "events"},
     description="Foreign buyers for expo B2B meetings, with the service segments they want.",
     columns=(
         Column("name", ("采购商", "姓名", "名称"), _const(v.Text(200)), required=True),
@@ -383,6 +383,8 @@ BUYERS = EntitySpec(
         Column("segments", ("需求领域", "领域"), _const(_Lazy(_segments)), required=True,
                description="service segment ids joined by ;"),
         Column("interests", ("需求说明", "需求"), _const(v.Text(5000))),
+        Column("event", ("活动", "展会", "活动名称"), _const(v.Text(300)),
+               description="English name of the event (expo) the buyer comes to; the newest event of that name"),
         Column("unavailable_slots", ("不可用时段",), _const(v.Text(500)),
                description="1-based slot numbers joined by ; when the buyer cannot meet"),
         SYNTHETIC,

@@ -24,7 +24,7 @@ from opentrade.ingest.validate import ROW, Validated, add_issues, validate
 from opentrade.ingest.values import USCC, Parser
 from opentrade.store import revision
 from opentrade.store.db import Database, translate_operational_error
-from opentrade.store.models import Base, Enterprise, HeritageSite, ImportRun, Space
+from opentrade.store.models import Base, Enterprise, Event, HeritageSite, ImportRun, Space
 from opentrade.store.upsert import StagingArea, staging_area, upsert_frame
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows in all)
@@ -227,15 +227,18 @@ _REFERENCES = {
              "unknown enterprise: this USCC is not in the registry (import enterprises first)", USCC()),
     "heritage_site": (HeritageSite.name_zh, HeritageSite.id, "unknown heritage site (import heritage first)", None),
     "space": (Space.name, Space.id, "unknown space (import spaces first)", None),
+    "event": (Event.name_en, Event.id, "unknown event: no event has this English name (import events first)", None),
 }
-_REFERENCE_IDS = {"uscc": "enterprise_id", "heritage_site": "heritage_site_id", "space": "space_id"}
+_REFERENCE_IDS = {"uscc": "enterprise_id", "heritage_site": "heritage_site_id", "space": "space_id",
+                  "event": "event_id"}
 
 
 def _resolve(conn: Connection, validated: Validated, *, field: str, target, target_id, rule: str,
              check: Parser | None = None) -> pl.Series:
     """Turn a reference (USCC, heritage name) into the referenced id; unknown references become issues — with the
     reason the value itself is wrong (``check``) where it is, else ``rule``."""
-    known = _lookup(conn, target, target_id)
+    # A name two records share (an event held every year) means the newest record: ids grow with time.
+    known = _lookup(conn, target, target_id).sort("__id").unique("__key", keep="last", maintain_order=True)
     joined = validated.frame.select(ROW, field).join(
         known, left_on=field, right_on="__key", how="left", maintain_order="left"
     )
