@@ -45,3 +45,30 @@ def db(db_url: str) -> Iterator[Database]:
     database = Database(db_url)
     yield database
     database.dispose()
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Yangpu demo loaded once per session into a file that tests copy (never open it for writing)."""
+    from opentrade.services.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
+    database = Database(f"sqlite:///{path}")
+    load_demo(database)
+    with database.engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()
+    return path
+
+
+@pytest.fixture
+def demo_copy(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+    """A private copy of the demo database, free to change."""
+    import sqlite3
+
+    target = tmp_path / "demo.db"
+    with sqlite3.connect(demo_template) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+    database = Database(f"sqlite:///{target}")
+    yield database
+    database.dispose()

@@ -40,3 +40,10 @@ def test_kpis_on_an_empty_registry_are_missing_not_zero(db_url: str) -> None:
 def test_bad_date_is_a_message_not_a_traceback(db_url: str) -> None:
     result = runner.invoke(app, ["kpi", "--as-of", "14/06/2024"])
     assert result.exit_code == 2 and "YYYY-MM-DD" in result.output
+
+
+def test_the_import_command_knows_every_import_kind() -> None:
+    from opentrade.cli.main import KINDS
+    from opentrade.ingest.schemas import SPECS
+
+    assert set(KINDS) == set(SPECS)

@@ -14,7 +14,7 @@ from opentrade import __version__
 from opentrade.api.cache import ResultCache
 from opentrade.api.deps import AccessPolicy, require_read
 from opentrade.api.errors import install_error_handlers
-from opentrade.api.routes import imports, insight, registry
+from opentrade.api.routes import imports, insight, operations, pipeline, registry
 from opentrade.api.schemas import ErrorBody
 from opentrade.config import Settings, get_settings
 from opentrade.services.kpis import compute_kpis
@@ -51,6 +51,8 @@ def create_app(db: Database, settings: Settings | None = None, *, web: bool = Tr
     read = [Depends(require_read)]
     app.include_router(registry.router, prefix=API_V1, dependencies=read, responses=ERRORS)
     app.include_router(insight.router, prefix=API_V1, dependencies=read, responses=ERRORS)
+    app.include_router(operations.router, prefix=API_V1, dependencies=read, responses=ERRORS)
+    app.include_router(pipeline.router, prefix=API_V1, dependencies=read, responses=ERRORS)
     app.include_router(imports.router, prefix=API_V1)
 
     mount_web = None

@@ -33,16 +33,10 @@ def db_upgrade() -> None:
     console.print(f"database at head: {db.url}", highlight=False)
 
 
-class Kind(str, Enum):
-    enterprises = "enterprises"
-    financials = "financials"
-    projects = "projects"
-    partners = "partners"
-    events = "events"
-    universities = "universities"
-    heritage = "heritage"
-    spaces = "spaces"
-    statistics = "statistics"
+# The importable kinds; a test keeps them equal to the import specs (which load polars: not at start-up).
+KINDS = ("enterprises", "financials", "projects", "partners", "events", "universities", "heritage", "spaces",
+         "statistics", "tenancies", "aftercare", "enquiries", "buyers", "exchange_rates")
+Kind = Enum("Kind", {kind: kind for kind in KINDS}, type=str)
 
 
 @app.command("import")
@@ -179,10 +173,15 @@ def serve(
 
 def _register_subcommands() -> None:
     from opentrade.cli.markets import markets_app
+    from opentrade.cli.operations import expo_app, factsheet, match_app, space_app
     from opentrade.cli.pipeline import pipeline_app
     from opentrade.cli.refdata import refdata_app
 
     app.add_typer(markets_app, name="markets")
+    app.add_typer(match_app, name="match")
+    app.add_typer(expo_app, name="expo")
+    app.add_typer(space_app, name="space")
+    app.command("factsheet")(factsheet)
     app.add_typer(pipeline_app, name="pipeline")
     app.add_typer(refdata_app, name="refdata", help="Reference datasets: what ships, vintages, licences; refresh.")
 
