@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from opentrade import __version__
 from opentrade.domain.kpi import KpiResult
-from opentrade.errors import NotFound
+from opentrade.errors import ConfigError, NotFound
 from opentrade.services.kpis import compute_kpis
 from opentrade.store.db import Database
 from opentrade.store.models import Event
@@ -206,7 +206,11 @@ def render_html(sheet: FactSheet) -> str:
 def render_pdf(sheet: FactSheet) -> bytes:
     """A4 PDF of :func:`render_html` (WeasyPrint >= 68). The sheet is self-contained: nothing is ever fetched (a URL
     would be refused with a warning; WeasyPrint's fail-on-errors raises a BaseException, which no edge catches)."""
-    from weasyprint import HTML, URLFetcher  # heavy import, only needed here
+    try:
+        from weasyprint import HTML, URLFetcher  # heavy import, only needed here
+    except OSError as exc:  # WeasyPrint is installed but the system's Pango library is not
+        raise ConfigError("PDF output needs the Pango library (Debian: apt-get install libpango-1.0-0 "
+                          f"libpangoft2-1.0-0) and a Chinese font (fonts-wqy-microhei); {exc}") from None
 
     no_fetching = URLFetcher(allowed_protocols=())
     return HTML(string=render_html(sheet), url_fetcher=no_fetching).write_pdf()
