@@ -10,11 +10,13 @@ from pathlib import Path
 
 import polars as pl
 
+from opentrade.errors import ConfigError
 from opentrade.refdata.reference import load_reference
 from opentrade.services.exporter import write_frame
 from opentrade.services.kpis import compute_kpis
 from opentrade.store.db import Database
-from opentrade.web import markets_view, queries
+from opentrade.web import markets_view, operations_view, queries
+from opentrade.web.i18n import Translator
 
 MEDIA = {
     "csv": "text/csv; charset=utf-8",
@@ -72,6 +74,33 @@ def _heritage(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
     return _frame(queries.heritage_all(db))
 
 
+def _as_of(p: Mapping[str, str]) -> dt.date:
+    return operations_view.parse_date(p.get("as_of")) or dt.date.today()
+
+
+def _matchmaking(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
+    q = operations_view.parse_match_query(p)
+    return operations_view.match_frame(operations_view.filter_recommendations(
+        operations_view.all_recommendations(db, q), q))
+
+
+def _shortlist(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
+    target = operations_view.parse_target(p.get("target"))
+    if target is None:
+        raise ConfigError("name a target: target=market:ISO3, partner:<id> or event:<id>")
+    q = operations_view.parse_match_query(p)
+    return operations_view.match_frame(operations_view.shortlist(db, q, target)["firms"])
+
+
+def _channels(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
+    rows = []
+    for m in operations_view.market_channels(queries.partners(db), Translator("en")):
+        for c in m["channels"]:
+            rows.append({"market": m["iso3"], "market_name": m["name"], "channel": c["kind"],
+                         "partners": "; ".join(p["name_en"] for p in c["partners"])})
+    return _frame(rows)
+
+
 def _reference(name: str) -> Callable[[Database, Mapping[str, str]], pl.DataFrame]:
     return lambda _db, _p: getattr(load_reference(), name)
 
@@ -93,6 +122,15 @@ TABLES: dict[str, Callable[[Database, Mapping[str, str]], pl.DataFrame]] = {
     "heritage": _heritage,
     "restoration": _rows(queries.restoration),
     "spaces": _rows(queries.spaces),
+    "tenancies": lambda db, p: _frame(queries.tenancies(db, _as_of(p))),
+    "allocation": lambda db, p: operations_view.allocation_frame(db, _as_of(p), "assigned"),
+    "allocation_left_out": lambda db, p: operations_view.allocation_frame(db, _as_of(p), "unassigned"),
+    "matchmaking": _matchmaking,
+    "shortlist": _shortlist,
+    "channels": _channels,
+    "pipeline": lambda db, p: operations_view.board_frame(db, _as_of(p)),
+    "buyers": operations_view.buyer_frame,
+    "meetings": operations_view.meeting_frame,
     "universities": _rows(queries.universities),
     "statistics": _rows(queries.statistics),
     "import_runs": _rows(queries.import_runs),

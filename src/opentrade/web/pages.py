@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -25,9 +26,12 @@ NAV = [
     ("overview", "web_overview"),
     ("enterprises", "web_enterprises"),
     ("markets", "web_markets"),
+    ("matchmaking", "web_matchmaking"),
     ("partners", "web_partners"),
+    ("pipeline", "web_pipeline"),
     ("heritage", "web_heritage"),
     ("events", "web_events"),
+    ("factsheets", "web_factsheets"),
     ("sources", "web_sources"),
     ("import", "web_import"),
 ]
@@ -64,6 +68,52 @@ def build_environment() -> Environment:
     return env
 
 
+@cache
+def environment() -> Environment:
+    """The one template environment of the cockpit (every router renders through :func:`render`)."""
+    return build_environment()
+
+
+def render(request: Request, template: str, **context: object) -> HTMLResponse:
+    """A template as a page in the request's language, with the helpers every template uses."""
+    t: Translator = translator(request)
+    params = dict(request.query_params)
+
+    def url_with(**override: object) -> str:
+        merged = {k: v for k, v in {**params, **override}.items() if v not in (None, "")}
+        return f"{request.url.path}?{urlencode(merged)}" if merged else request.url.path
+
+    def export_url(table: str, fmt: str, **extra: object) -> str:
+        query = {k: v for k, v in {**extra}.items() if v not in (None, "")}
+        base = str(request.url_for("web_export", table=table, fmt=fmt).path)
+        return f"{base}?{urlencode(query)}" if query else base
+
+    html = environment().get_template(template).render(
+        request=request, t=t, lang=t.lang, url_with=url_with, export_url=export_url,
+        lang_url=url_with(lang=t.other), nav=NAV, js_strings={k: t(k) for k in JS_KEYS},
+        path=request.url.path, **context,
+    )
+    response = HTMLResponse(html)
+    if request.query_params.get("lang") in LANGUAGES:
+        response.set_cookie(COOKIE, t.lang, max_age=365 * 24 * 3600, samesite="lax")
+    response.headers["Content-Language"] = t.lang
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def is_partial(request: Request) -> bool:
+    """An HTMX request for a fragment (not a boosted navigation or a history restore)."""
+    headers = request.headers
+    return (headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
+            and headers.get("HX-History-Restore-Request") != "true")
+
+
+def not_found(request: Request) -> HTMLResponse:
+    response = render(request, "not_found.html", page="")
+    response.status_code = 404
+    return response
+
+
 class CockpitPrivate(Exception):
     """Raised for every cockpit page when reads are not public (``OPENTRADE_PUBLIC_READ=false``)."""
 
@@ -76,39 +126,8 @@ async def require_public_read(request: Request) -> None:
 
 
 def make_router(db: Database, app: FastAPI) -> APIRouter:  # noqa: C901 - one closure per page keeps wiring readable
-    env = build_environment()
     router = APIRouter(include_in_schema=False, dependencies=[Depends(require_public_read)])
     taxonomy = load_taxonomy()
-
-    def render(request: Request, template: str, **context: object) -> HTMLResponse:
-        t: Translator = translator(request)
-        params = dict(request.query_params)
-
-        def url_with(**override: object) -> str:
-            merged = {k: v for k, v in {**params, **override}.items() if v not in (None, "")}
-            return f"{request.url.path}?{urlencode(merged)}" if merged else request.url.path
-
-        def export_url(table: str, fmt: str, **extra: object) -> str:
-            query = {k: v for k, v in {**extra}.items() if v not in (None, "")}
-            base = str(request.url_for("web_export", table=table, fmt=fmt).path)
-            return f"{base}?{urlencode(query)}" if query else base
-
-        html = env.get_template(template).render(
-            request=request, t=t, lang=t.lang, url_with=url_with, export_url=export_url,
-            lang_url=url_with(lang=t.other), nav=NAV, js_strings={k: t(k) for k in JS_KEYS},
-            path=request.url.path, **context,
-        )
-        response = HTMLResponse(html)
-        if request.query_params.get("lang") in LANGUAGES:
-            response.set_cookie(COOKIE, t.lang, max_age=365 * 24 * 3600, samesite="lax")
-        response.headers["Content-Language"] = t.lang
-        response.headers["Vary"] = "Accept-Language, Cookie"
-        return response
-
-    def is_partial(request: Request) -> bool:
-        headers = request.headers
-        return (headers.get("HX-Request") == "true" and headers.get("HX-Boosted") != "true"
-                and headers.get("HX-History-Restore-Request") != "true")
 
     # --- overview ---------------------------------------------------------------------------------------------
 
@@ -291,11 +310,6 @@ def make_router(db: Database, app: FastAPI) -> APIRouter:  # noqa: C901 - one cl
         return Response(data, media_type=exports.MEDIA[fmt], headers={
             "Content-Disposition": f'attachment; filename="opentrade-{table}-{stamp}.{fmt}"'})
 
-    def not_found(request: Request) -> HTMLResponse:
-        response = render(request, "not_found.html", page="")
-        response.status_code = 404
-        return response
-
     async def private(request: Request, _exc: Exception) -> HTMLResponse:
         response = render(request, "private.html", page="")
         response.status_code = 401
@@ -313,5 +327,8 @@ def mount_web(app: FastAPI, db: Database) -> None:
     for lang in LANGUAGES:  # fail at start-up, not on the first request, if a catalogue is unreadable
         catalogue(lang)
 
+    from opentrade.web import operations  # it renders through this module's render()
+
     app.include_router(make_router(db, app))
+    app.include_router(operations.make_router(db))
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="web_static")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -11,6 +12,7 @@ from opentrade.errors import NotFound
 from opentrade.services import registry
 from opentrade.store.db import Database
 from opentrade.store.models import (
+    Buyer,
     DistrictStatistic,
     Enterprise,
     EnterpriseYear,
@@ -18,8 +20,10 @@ from opentrade.store.models import (
     HeritageSite,
     ImportRun,
     InvestmentProject,
+    Meeting,
     Partner,
     Space,
+    Tenancy,
     University,
 )
 
@@ -150,15 +154,40 @@ def _rows(db: Database, stmt: Select) -> list[dict]:
 
 def partners(db: Database) -> list[dict]:
     p = Partner
-    return _rows(db, select(p.id, p.kind, p.name_en, p.name_zh, p.country, p.markets, p.description, p.synthetic,
+    return _rows(db, select(p.id, p.kind, p.name_en, p.name_zh, p.country, p.markets, p.segments, p.contact_name,
+                            p.contact_email, p.agreement, p.agreement_on, p.description, p.synthetic,
                             p.source).order_by(p.kind, p.name_en))
 
 
 def events(db: Database) -> list[dict]:
     e = Event
+    buyers = select(func.count()).where(Buyer.event_id == e.id).scalar_subquery()
+    meetings = select(func.count()).where(Meeting.event_id == e.id).scalar_subquery()
     return _rows(db, select(e.id, e.name_en, e.name_zh, e.kind, e.starts_on, e.organisers, e.description,
-                            Partner.name_en.label("partner"), e.synthetic, e.source)
+                            Partner.name_en.label("partner"), buyers.label("buyers"), meetings.label("meetings"),
+                            e.synthetic, e.source)
                  .outerjoin(Partner, Partner.id == e.partner_id).order_by(e.starts_on.desc(), e.name_en))
+
+
+def event(db: Database, event_id: int) -> dict | None:
+    return next((e for e in events(db) if e["id"] == event_id), None)
+
+
+def buyers(db: Database, event_id: int) -> list[dict]:
+    b = Buyer
+    return _rows(db, select(b.id, b.name, b.organisation, b.country, b.segments, b.interests, b.unavailable_slots,
+                            b.synthetic, b.source).where(b.event_id == event_id).order_by(b.country, b.name))
+
+
+def synthetic_usccs(db: Database, usccs: list[str]) -> set[str]:
+    """Which of these firms are generated demo records (for the synthetic tag on computed rows)."""
+    wanted = sorted(set(usccs))
+    out: set[str] = set()
+    with db.engine.connect() as conn:
+        for i in range(0, len(wanted), 500):
+            out |= set(conn.execute(select(Enterprise.uscc).where(
+                Enterprise.uscc.in_(wanted[i:i + 500]), Enterprise.synthetic)).scalars())
+    return out
 
 
 def projects(db: Database) -> list[dict]:
@@ -206,11 +235,30 @@ def restoration(db: Database) -> list[dict]:
     ).group_by(h.protection_level).order_by(func.min(LEVEL_ORDER)))
 
 
-def spaces(db: Database) -> list[dict]:
-    s = Space
+def _current(as_of: dt.date):
+    return (Tenancy.starts_on <= as_of) & (Tenancy.ends_on.is_(None) | (Tenancy.ends_on >= as_of))
+
+
+def spaces(db: Database, as_of: dt.date | None = None) -> list[dict]:
+    """Spaces with their asking rent, the clusters they suit and the tenancies current on ``as_of`` (today)."""
+    s, as_of = Space, as_of or dt.date.today()
+    tenants = select(func.count()).where(Tenancy.space_id == s.id, _current(as_of)).scalar_subquery()
+    let = select(func.sum(Tenancy.area_m2)).where(Tenancy.space_id == s.id, _current(as_of)).scalar_subquery()
     return _rows(db, select(s.name, s.kind, s.area_m2, s.vacant_m2, s.address, HeritageSite.name_zh.label("heritage"),
-                            s.synthetic).outerjoin(HeritageSite, HeritageSite.id == s.heritage_site_id)
-                 .order_by(s.name))
+                            HeritageSite.name_en.label("heritage_en"), s.rent_cny_m2_day, s.suitable_clusters,
+                            tenants.label("tenants"), let.label("let_m2"), s.synthetic)
+                 .outerjoin(HeritageSite, HeritageSite.id == s.heritage_site_id).order_by(s.name))
+
+
+def tenancies(db: Database, as_of: dt.date | None = None) -> list[dict]:
+    """Tenancies current on ``as_of`` (today): the firm, its space and suite area, heritage site or not."""
+    t, as_of = Tenancy, as_of or dt.date.today()
+    return _rows(db, select(Space.name.label("space"), HeritageSite.name_zh.label("heritage"),
+                            HeritageSite.name_en.label("heritage_en"), Enterprise.uscc, Enterprise.name_zh,
+                            Enterprise.name_en, Enterprise.de_category, t.area_m2, t.starts_on, t.ends_on, t.synthetic)
+                 .join(Space, Space.id == t.space_id).join(Enterprise, Enterprise.id == t.enterprise_id)
+                 .outerjoin(HeritageSite, HeritageSite.id == Space.heritage_site_id)
+                 .where(_current(as_of)).order_by(Space.name, Enterprise.uscc))
 
 
 def universities(db: Database) -> list[dict]:
