@@ -17,8 +17,22 @@ setup: $(BIN)/.installed          ## create .venv and install opentrade with its
 run: setup                         ## serve the cockpit on the Yangpu demo instance (SQLite) at http://127.0.0.1:8000
 	$(BIN)/opentrade serve
 
-test: setup                        ## the whole test suite on real SQLite files
-	$(BIN)/python -m pytest -q
+# The PostgreSQL pass leaves out the browser tests (tests/web): they drive the same queries the API tests already
+# run on PostgreSQL, and would add a minute. `make test PG_TEST_ARGS=` runs them there too.
+PG_TEST_ARGS ?= --ignore=tests/web
+
+test: setup                        ## the whole suite on SQLite files, then on PostgreSQL (a throwaway server)
+	@rc=0; $(BIN)/python -m pytest -q || rc=$$?; \
+	if [ -n "$$OPENTRADE_TEST_POSTGRES_URL" ]; then \
+	  echo "== the suite again on PostgreSQL (OPENTRADE_TEST_POSTGRES_URL)"; \
+	  $(BIN)/python -m pytest -q --database=postgresql $(PG_TEST_ARGS) || rc=$$?; \
+	elif scripts/with_postgres.sh --available; then \
+	  echo "== the suite again on PostgreSQL (a throwaway server: scripts/with_postgres.sh)"; \
+	  scripts/with_postgres.sh $(BIN)/python -m pytest -q --database=postgresql $(PG_TEST_ARGS) || rc=$$?; \
+	else \
+	  echo "PostgreSQL not installed: skipped the PostgreSQL pass (apt-get install postgresql)"; \
+	fi; \
+	exit $$rc
 
 lint: setup
 	$(BIN)/ruff check src tests benchmarks scripts

@@ -1,8 +1,10 @@
-"""Shared fixtures: a real SQLite file per test, settings pointed at it, and small data factories."""
+"""Shared fixtures: a real database per test (a SQLite file, or a PostgreSQL database with --database=postgresql:
+see tests/databases.py), settings pointed at it, and small data factories."""
 
 from __future__ import annotations
 
 import csv
+import os
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,8 +14,45 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from opentrade.config import get_settings
 from opentrade.store.db import Database
+from tests import databases
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--database", choices=databases.KINDS, default=None,
+                     help=f"database the tests run on (default: ${databases.ENV_KIND} or sqlite); postgresql needs "
+                          f"${databases.ENV_URL}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    chosen = config.getoption("--database", default=None)
+    if chosen:
+        os.environ[databases.ENV_KIND] = chosen
+    if databases.kind() not in databases.KINDS:
+        raise pytest.UsageError(f"{databases.ENV_KIND} must be one of {', '.join(databases.KINDS)}")
+    if databases.on_postgresql():
+        databases.server()  # a missing URL is a usage error now, not an error in every test
+    config.addinivalue_line("markers", "sqlite_only(reason): skipped when the tests run on PostgreSQL")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not databases.on_postgresql():
+        return
+    for item in items:
+        marker = item.get_closest_marker("sqlite_only")
+        if marker is not None:
+            item.add_marker(pytest.mark.skip(reason=marker.kwargs.get("reason", databases.SQLITE_ONLY_REASON)))
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    if databases.on_postgresql():
+        return f"database: postgresql ({databases.server().url.render_as_string(hide_password=True)})"
+    return "database: sqlite"
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    databases.shutdown()
 
 
 def make_uscc(i: int, *, prefix: str = "91310110") -> str:
@@ -33,11 +72,12 @@ def write_csv(path: Path, header: list[str], rows: list[list[object]], *, encodi
 
 @pytest.fixture
 def db_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = f"sqlite:///{tmp_path / 'registry.db'}"
+    url = databases.new_url(tmp_path / "registry.db", migrated=True)
     monkeypatch.setenv("OPENTRADE_DATABASE_URL", url)
     get_settings.cache_clear()
     yield url
     get_settings.cache_clear()
+    databases.drop_url(url)
 
 
 @pytest.fixture
@@ -48,27 +88,25 @@ def db(db_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The Yangpu demo loaded once per session into a file that tests copy (never open it for writing)."""
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of the Yangpu demo loaded once per session into a database that tests copy (never open it for
+    writing)."""
     from opentrade.services.demo import load_demo
 
-    path = tmp_path_factory.mktemp("demo-template") / "demo.db"
-    database = Database(f"sqlite:///{path}")
+    url = databases.new_url(tmp_path_factory.mktemp("demo-template") / "demo.db")
+    database = Database(url)
     load_demo(database)
-    with database.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    database.dispose()
-    return path
+    if database.engine.dialect.name == "sqlite":
+        with database.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    database.dispose()  # PostgreSQL copies a template only while nobody is connected to it
+    return url
 
 
 @pytest.fixture
-def demo_copy(demo_template: Path, tmp_path: Path) -> Iterator[Database]:
+def demo_copy(demo_template: str, tmp_path: Path) -> Iterator[Database]:
     """A private copy of the demo database, free to change."""
-    import sqlite3
-
-    target = tmp_path / "demo.db"
-    with sqlite3.connect(demo_template) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
-    database = Database(f"sqlite:///{target}")
+    database = Database(databases.copy_url(demo_template, tmp_path / "demo.db"))
     yield database
     database.dispose()
+    databases.drop_url(database.url)

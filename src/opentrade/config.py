@@ -34,6 +34,8 @@ class Settings(BaseSettings):
         "replaces the shipped approximate mapping.",
     )
     max_import_bytes: int = Field(default=2 * 1024**3, description="Largest file the importer accepts.")
+    max_import_rows: int = Field(default=5_000_000, ge=0,
+                                 description="Most data rows one import file may have (0: no limit).")
     max_reported_errors: int = Field(default=1000, description="Rejected rows listed on screen (all go to the file).")
     host: str = "127.0.0.1"
     port: int = 8000
@@ -47,6 +49,13 @@ class Settings(BaseSettings):
     )
     public_read: bool = Field(default=True, description="Read endpoints open to anyone; false: they need the token.")
     max_upload_bytes: int = Field(default=100 * 1024**2, description="Largest file the API accepts for upload.")
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs the cockpit's session and CSRF cookies; unset: generated once and kept in "
+        "<data_dir>/secret_key (mode 0600).",
+    )
+    cookie_secure: bool = Field(default=False, description="Mark cookies Secure (sent over HTTPS only).")
+    session_hours: int = Field(default=12, ge=1, le=24 * 30, description="How long a cockpit sign-in lasts.")
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,5 +1,6 @@
 """API fixtures: a small hand-made registry (every table, hostile names included) and the demo instance, each a real
-SQLite file built once per session; clients go through the real ASGI stack in-process (TestClient)."""
+database (SQLite file or PostgreSQL: tests/databases.py) built once per session; clients go through the real ASGI
+stack in-process (TestClient)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from opentrade.config import Settings
 from opentrade.services.demo import load_demo
 from opentrade.services.importer import import_file
 from opentrade.store.db import Database
+from tests import databases
 from tests.conftest import make_uscc, write_csv
 
 TOKEN = "s3cret-admin-token"
@@ -88,19 +90,21 @@ def api_settings(tmp: Path, **overrides) -> Settings:
 @pytest.fixture(scope="session")
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     folder = tmp_path_factory.mktemp("small")
-    database = Database(f"sqlite:///{folder / 'small.db'}")
+    database = Database(databases.new_url(folder / "small.db", migrated=True))
     build_small_registry(database, folder / "files")
     yield database
     database.dispose()
+    databases.drop_url(database.url)
 
 
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     folder = tmp_path_factory.mktemp("demo")
-    database = Database(f"sqlite:///{folder / 'demo.db'}")
+    database = Database(databases.new_url(folder / "demo.db", migrated=True))
     load_demo(database)
     yield database
     database.dispose()
+    databases.drop_url(database.url)
 
 
 @pytest.fixture

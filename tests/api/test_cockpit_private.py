@@ -1,4 +1,5 @@
-"""OPENTRADE_PUBLIC_READ=false closes the cockpit's pages too, not only the API's reads."""
+"""OPENTRADE_PUBLIC_READ=false closes the cockpit's pages too, not only the API's reads: readers without a sign-in
+go to /login (tests/api/test_auth_web.py signs in)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,11 @@ def test_closed_reads_show_no_registry_data_on_any_page(small_db, tmp_path: Path
     closed = _client(small_db, tmp_path, public_read=False)
     for path in ("/", "/enterprises", "/partners", "/heritage", "/events", "/sources", "/markets",
                  "/export/enterprises.csv", "/enterprises/91310110MA1G8XXX0X"):
-        r = closed.get(path, params={"lang": "en"})
-        assert r.status_code == 401, path
+        r = closed.get(path, params={"lang": "en"}, follow_redirects=False)
+        assert r.status_code == 303 and r.headers["location"].startswith("/login?next="), path
         assert "ASEAN Business Council" not in r.text and "Palo Alto" not in r.text
-        assert "private" in r.text
-    zh = closed.get("/", params={"lang": "zh"})
-    assert zh.status_code == 401 and "不公开" in zh.text
+    zh = closed.get("/", params={"lang": "zh"})  # followed: the sign-in page
+    assert zh.status_code == 200 and "登录" in zh.text and "ASEAN Business Council" not in zh.text
     assert closed.get("/api/v1/partners").status_code == 401
     assert closed.get("/api/v1/partners", headers={"Authorization": "Bearer t0ken"}).status_code == 200
 

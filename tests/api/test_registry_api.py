@@ -91,10 +91,13 @@ def test_invalid_parameters_are_422_with_the_error_shape(small, params) -> None:
     assert error["details"][0]["loc"][0] == "query"
 
 
-def test_enterprise_detail_has_reasons_years_and_projects(small) -> None:
+def test_enterprise_detail_has_reasons_years_and_projects(small, small_db, make_client) -> None:
     body = small.get(f"/api/v1/enterprises/{make_uscc(1).lower()}").json()
     assert body["uscc"] == make_uscc(1) and body["name_en"] == "Henkel China"
-    assert [(y["year"], y["revenue"]) for y in body["years"]] == [(2022, 1_000_000), (2023, 1_200_000)]
+    assert [(y["year"], y["revenue"]) for y in body["years"]] == [(2022, None), (2023, None)]  # anonymous
+    signed = make_client(small_db, admin_token=TOKEN).get(f"/api/v1/enterprises/{make_uscc(1)}",
+                                                          headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    assert [(y["year"], y["revenue"]) for y in signed["years"]] == [(2022, 1_000_000), (2023, 1_200_000)]
     assert [p["title"] for p in body["projects"]] == ["Henkel lab"]
     software = small.get(f"/api/v1/enterprises/{make_uscc(2)}").json()["classification"]
     assert software["de_category"] == "03" and "6513" in software["de_basis"]

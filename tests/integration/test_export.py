@@ -59,3 +59,14 @@ def test_exported_csv_imports_back_without_changes(tmp_path: Path, db) -> None:
     result = import_file(db, "enterprises", out)
     assert (result.inserted, result.updated) == (0, 30)
     assert table_counts(db.engine)["enterprise"] == 30
+
+
+def test_xlsx_export_survives_control_characters(tmp_path) -> None:
+    import polars as pl
+    from openpyxl import load_workbook
+
+    from opentrade.services.exporter import write_frame
+
+    write_frame(pl.DataFrame({"name": ["bell\x07in name", "=1+1", "tab\tkept"]}), tmp_path / "x.xlsx", fmt="xlsx")
+    values = [c.value for c in load_workbook(tmp_path / "x.xlsx").active["A"]][1:]
+    assert values == ["bell\ufffdin name", "'=1+1", "tab\tkept"]

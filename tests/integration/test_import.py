@@ -1,4 +1,4 @@
-"""Imports on a real SQLite file: all-or-nothing, the row-by-row report, idempotency, encodings and Excel."""
+"""Imports on a real database (SQLite file or PostgreSQL): all-or-nothing, the row-by-row report, idempotency, encodings and Excel."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from opentrade.errors import ImportRejected, InputFileError
 from opentrade.services.importer import import_file
 from opentrade.store.checksum import content_checksum, table_counts
 from opentrade.store.models import Enterprise, EnterpriseYear
+from tests import databases
 from tests.conftest import make_uscc, write_csv
 
 HEADER = ["uscc", "name_zh", "name_en", "industry_code", "ownership", "origin_country", "established_on",
@@ -99,6 +100,48 @@ def test_every_rule_is_reported_with_row_column_value(tmp_path: Path, db) -> Non
     assert "MNC regional headquarters" in issues[(5, "mnc_regional_hq")][1]
     assert issues[(7, "uscc")][1] == "duplicate key (uscc): same as row 6"
     assert len(issues) == 5
+
+
+def test_text_longer_than_its_column_is_an_issue_of_its_row(tmp_path: Path, db) -> None:
+    """The same verdict on SQLite (which would store it) and PostgreSQL (whose VARCHAR(200) would refuse the
+    whole file in one error): the row, the column, the limit — the parsers' limits are the columns' lengths."""
+    rows = firm_rows(3)
+    rows[1][1] = "上" * 200  # exactly the limit: fine
+    rows[2][2] = "x" * 201
+    path = write_csv(tmp_path / "long.csv", HEADER, rows)
+    with pytest.raises(ImportRejected) as info:
+        import_file(db, "enterprises", path)
+    assert [(r["row"], r["column"], r["rule"]) for r in info.value.report.issues.iter_rows(named=True)] == [
+        (4, "name_en", "text longer than 200 characters")]
+    assert table_counts(db.engine)["enterprise"] == 0
+
+
+def test_every_value_an_import_accepts_fits_its_column() -> None:
+    """PostgreSQL enforces VARCHAR(n) and 32-bit INTEGER (SQLite stores anything): a value that passed validation
+    must never fail the write."""
+    from sqlalchemy import BigInteger, Integer, String
+
+    from opentrade.ingest import values
+    from opentrade.ingest.schemas import SPECS
+    from opentrade.store.models import Base
+
+    for spec in SPECS.values():
+        table = Base.metadata.tables[spec.table]
+        for col in spec.columns:
+            column = table.c.get(col.field)
+            if column is not None and isinstance(column.type, Integer) and not isinstance(column.type, BigInteger):
+                parser = col.parser(1.0)
+                assert isinstance(parser, values.Integer) and -(2**31) <= parser.low <= parser.high < 2**31, col.field
+            if column is None or not isinstance(column.type, String) or not column.type.length:
+                continue
+            parser, limit, where = col.parser(1.0), column.type.length, f"{spec.kind}.{col.field}"
+            if isinstance(parser, values.Text):
+                assert parser.max_len <= limit, where
+            elif isinstance(parser, values.Choice | values.Code):
+                stored = parser.aliases.values() if isinstance(parser, values.Choice) else parser.known.values()
+                assert max(map(len, stored)) <= limit, where
+            else:  # fixed-width codes with their own checks
+                assert isinstance(parser, values.USCC) or col.field == "industry_code", where
 
 
 def test_gbk_csv_with_chinese_headers_and_wanyuan_columns(tmp_path: Path, db) -> None:
@@ -195,11 +238,15 @@ def test_staged_slices_write_what_plain_inserts_write(tmp_path: Path, monkeypatc
     from opentrade.store.db import Database
 
     results, sums = {}, {}
-    for mode in ("plain", "sliced"):
+    bulk = "copied" if databases.on_postgresql() else "sliced"
+    for mode in ("plain", bulk):
         if mode == "sliced":  # every table staged, in four slices written by the helper thread
             monkeypatch.setattr(upsert, "STAGE_MIN_ROWS", 1)
             monkeypatch.setattr(upsert, "SLICE_MIN_ROWS", 10)
-        database = Database(f"sqlite:///{tmp_path / mode}.db")
+        if mode == "copied":  # PostgreSQL: every table through COPY, in CSV slices of 10 rows
+            monkeypatch.setattr(upsert, "COPY_MIN_ROWS", 1)
+            monkeypatch.setattr(upsert, "COPY_SLICE_ROWS", 10)
+        database = Database(databases.new_url(tmp_path / f"{mode}.db"))
         try:
             got = []
             for factor in (1, 2):  # a fresh import, then the same keys with new figures
@@ -210,23 +257,53 @@ def test_staged_slices_write_what_plain_inserts_write(tmp_path: Path, monkeypatc
                     got.append((kind, r.rows, r.inserted, r.updated))
                 assert seen and seen[-1][0] == seen[-1][1] == 270
             results[mode] = got
-            sums[mode] = content_checksum(database.engine, exclude=("import_run", "registry_revision"))  # bookkeeping: times
+            sums[mode] = content_checksum(database.engine, exclude=("import_run", "registry_revision",  # bookkeeping:
+                                                                    "audit_log"))  # times
             with database.engine.connect() as conn:
-                assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
+                if conn.dialect.name == "sqlite":  # PostgreSQL checks every foreign key as it writes
+                    assert conn.exec_driver_sql("PRAGMA foreign_key_check").all() == []
                 dates = dict(conn.execute(select(Enterprise.uscc, Enterprise.established_on)).all())
                 codes = dict(conn.execute(select(Enterprise.uscc, Enterprise.industry_code)).all())
                 figures = {(y.enterprise.uscc, y.year): (y.revenue, y.tax) for y in
                            Session(conn).execute(select(EnterpriseYear)).scalars()}
         finally:
             database.dispose()
+            databases.drop_url(database.url)
         assert [dates[make_uscc(i)] for i in (7, 8, 9, 10)] == [
             dt.date(2019, 3, 5), dt.date(2019, 3, 5), dt.date(2019, 1, 1), dt.date(2015, 6, 1)]
         assert (codes[make_uscc(10)], codes[make_uscc(11)]) == ("6513", "7212")
         assert figures[(make_uscc(1), 2023)] == (1_234.5, 12.0) and figures[(make_uscc(2), 2021)] == (88.0, 12.0)
         assert figures[(make_uscc(2), 2022)] == (3 * 2022 * 2, 3_000.0)
-    assert results["plain"] == results["sliced"] == [
+    assert results["plain"] == results[bulk] == [
         ("enterprises", 90, 90, 0), ("financials", 270, 270, 0), ("enterprises", 90, 0, 90), ("financials", 270, 0, 270)]
-    assert sums["plain"] == sums["sliced"]
+    assert sums["plain"] == sums[bulk]
+
+
+def test_a_first_load_that_meets_a_concurrent_one_falls_back_to_the_upsert(
+        tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL's first load is a plain INSERT; had another import filled the table after the emptiness check,
+    the unique violation rolls back to a savepoint and ON CONFLICT does the work, in the same transaction."""
+    if not databases.on_postgresql():
+        pytest.skip("the COPY path is PostgreSQL's")
+    from sqlalchemy import false
+
+    from opentrade.store import upsert
+
+    monkeypatch.setattr(upsert, "COPY_MIN_ROWS", 1)
+    first = import_file(db, "enterprises", write_csv(tmp_path / "a.csv", HEADER, firm_rows(30)))
+    assert (first.inserted, first.updated) == (30, 0)
+
+    class LooksEmpty:  # the check saw an empty table; the rows came in meanwhile
+        def select_from(self, _table):
+            return false()
+
+    monkeypatch.setattr(upsert, "exists", LooksEmpty)
+    rows = firm_rows(40)
+    rows[0][2] = "Renamed Ltd"
+    again = import_file(db, "enterprises", write_csv(tmp_path / "b.csv", HEADER, rows))
+    assert (again.inserted, again.updated) == (10, 30)
+    with db.engine.connect() as conn:
+        assert conn.execute(select(Enterprise.name_en).where(Enterprise.uscc == make_uscc(0))).scalar() == "Renamed Ltd"
 
 
 def test_the_import_log_has_the_checksum_of_the_file(tmp_path: Path, db) -> None:

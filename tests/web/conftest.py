@@ -1,5 +1,6 @@
 """Browser fixtures: the whole app (API + cockpit) served by uvicorn on 127.0.0.1 in a background thread, on the Yangpu
-demo loaded into a temporary SQLite file (once per session), driven by Debian's chromium through Playwright.
+demo loaded into a temporary database (a SQLite file, or PostgreSQL: tests/databases.py; once per session), driven
+by Debian's chromium through Playwright.
 
 The module is skipped, with the reason, when /usr/bin/chromium or the built front-end assets are missing."""
 
@@ -23,6 +24,7 @@ HOSTILE = "<script>alert(1)</script>"
 HOSTILE_USCC = "91310110XSS0000001"
 FORMULA = "=HYPERLINK(\"http://evil.example\",\"x\")"
 ADMIN_TOKEN = "web-test-admin-token"
+WEB_USER, WEB_PASSWORD = "web-analyst", "web-analyst-password"  # an analyst: may import
 
 if not CHROMIUM.exists():
     pytest.skip("Debian chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
@@ -39,7 +41,9 @@ def _free_port() -> int:
 
 
 def _add_hostile_records(db) -> None:
-    from opentrade.store.models import Enterprise, Partner
+    from sqlalchemy import select
+
+    from opentrade.store.models import Buyer, Enterprise, Event, InvestmentProject, Partner
 
     with db.session() as session:
         session.add(Enterprise(uscc=HOSTILE_USCC, name_zh=HOSTILE, name_en=HOSTILE, ownership="foreign",
@@ -47,6 +51,24 @@ def _add_hostile_records(db) -> None:
                                clusters="", cluster_basis="{}"))
         session.add(Partner(kind="platform", name_en=HOSTILE, name_zh=HOSTILE, country="BRA", markets="BRA;ARG"))
         session.add(Partner(kind="organisation", name_en=FORMULA, name_zh=FORMULA, country="MEX", markets="MEX"))
+        session.add(InvestmentProject(title=HOSTILE, stage="lead", owner=HOSTILE, next_action=HOSTILE))
+        expo = session.execute(select(Event.id).where(Event.kind == "expo")).scalars().first()
+        if expo is not None:  # a buyer wanting no segment: listed, never scheduled
+            session.add(Buyer(name=HOSTILE, organisation=HOSTILE, country="LAO", segments="", event_id=expo))
+
+
+def _schedule_expo(db) -> None:
+    """The demo stores no meeting schedule (scheduling is a write): store a small one for the expo pages."""
+    from sqlalchemy import func, select
+
+    from opentrade.services.expo import schedule_expo
+    from opentrade.store.models import Buyer
+
+    with db.engine.connect() as conn:
+        event_id = conn.execute(select(Buyer.event_id).group_by(Buyer.event_id)
+                                .order_by(func.count().desc()).limit(1)).scalar()
+    if event_id is not None:
+        schedule_expo(db, event_id, slots=8, tables=12, firms=60, time_limit=20)  # demo buyers: slots 1-8
 
 
 @pytest.fixture(scope="session")
@@ -58,11 +80,16 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from opentrade.services.demo import load_demo
     from opentrade.store.db import Database
     from opentrade.web import mount_web
+    from tests import databases
 
-    db = Database(f"sqlite:///{tmp_path_factory.mktemp('web') / 'cockpit.db'}")
+    db = Database(databases.new_url(tmp_path_factory.mktemp("web") / "cockpit.db", migrated=True))
     load_demo(db)
     _add_hostile_records(db)
-    settings = Settings(admin_token=ADMIN_TOKEN, database_url=db.url)
+    _schedule_expo(db)
+    from opentrade.services.auth import add_user
+
+    add_user(db, WEB_USER, role="analyst", password=WEB_PASSWORD, actor="test")
+    settings = Settings(admin_token=ADMIN_TOKEN, database_url=db.url, secret_key="web-test-secret-key-" + "x" * 20)
     app = create_app(db, settings)
     if not any(getattr(r, "name", None) == "web_overview" for r in app.routes):  # an API without the cockpit hook
         app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/"]
@@ -80,6 +107,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     server.should_exit = True
     thread.join(timeout=10)
     db.dispose()
+    databases.drop_url(db.url)
 
 
 @pytest.fixture(scope="session")

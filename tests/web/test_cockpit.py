@@ -20,6 +20,9 @@ PAGES = {
     "events": "/events",
     "sources": "/sources",
     "import": "/import",
+    "matchmaking": "/matchmaking",
+    "pipeline": "/pipeline",
+    "factsheets": "/factsheets",
 }
 #: a word each page shows in each language (from the catalogues), proving the language took effect
 NAV_OVERVIEW = {"zh": "总览", "en": "Overview"}
@@ -46,8 +49,13 @@ def _open(watched, path: str, *, lang: str) -> None:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_loads_clean_and_charts_draw(watched, screenshots: Path, name: str, lang: str) -> None:
+    assert_page_clean(watched, screenshots, name, PAGES[name], lang)
+
+
+def assert_page_clean(watched, screenshots: Path, name: str, path: str, lang: str) -> None:
+    """The page in ``lang``: no console errors or dialogs, every chart painted, every table semantic."""
     page = watched.page
-    _open(watched, PAGES[name], lang=lang)
+    _open(watched, path, lang=lang)
     assert page.locator("html").get_attribute("lang").startswith(lang)
     assert page.locator("nav a").first.inner_text() == NAV_OVERVIEW[lang]
     assert page.locator("#lang-switch").count() == 1
@@ -172,15 +180,20 @@ def test_keyboard_navigation(watched) -> None:
 
 
 def test_import_page_shows_row_report(watched, tmp_path: Path) -> None:
-    from tests.web.conftest import ADMIN_TOKEN
+    from tests.web.conftest import WEB_PASSWORD, WEB_USER
 
     bad = tmp_path / "firms.csv"
     bad.write_text("uscc,name_zh,ownership\n123,坏数据公司,foreign\n", encoding="utf-8")
     page = watched.page
     _open(watched, "/import", lang="zh")
+    assert page.locator("#i-kind").count() == 0  # not signed in: no form, a link to sign in
+    page.locator("#import-sign-in a").click()
+    page.locator("#l-user").fill(WEB_USER)
+    page.locator("#l-pass").fill(WEB_PASSWORD)
+    page.locator("#login-form button[type=submit]").click()
+    page.wait_for_selector("#import-form")  # back on the import page, signed in (session cookie + CSRF header)
     page.locator("#i-kind").select_option("enterprises")
     page.locator("#i-file").set_input_files(str(bad))
-    page.locator("#i-token").fill(ADMIN_TOKEN)
     page.locator("#i-dry").check()
     page.locator("#import-form button[type=submit]").click()
     page.wait_for_selector("#import-issues tbody tr")

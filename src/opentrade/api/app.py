@@ -14,8 +14,9 @@ from opentrade import __version__
 from opentrade.api.cache import ResultCache
 from opentrade.api.deps import AccessPolicy, require_read
 from opentrade.api.errors import install_error_handlers
-from opentrade.api.routes import imports, insight, operations, pipeline, registry
+from opentrade.api.routes import admin, imports, insight, operations, pipeline, registry
 from opentrade.api.schemas import ErrorBody
+from opentrade.api.session import Cookies
 from opentrade.config import Settings, get_settings
 from opentrade.services.kpis import compute_kpis
 from opentrade.store.db import Database
@@ -23,8 +24,13 @@ from opentrade.store.db import Database
 API_V1 = "/api/v1"
 DESCRIPTION = """The district registry, its headline figures and the market intelligence of opentrade.
 
-* Read endpoints are open unless `OPENTRADE_PUBLIC_READ=false`; then they, like every write, need
-  `Authorization: Bearer <admin token>` (`OPENTRADE_ADMIN_TOKEN`).
+* Credentials: `Authorization: Bearer <API token>` (a user's token with scopes read / import / edit / admin,
+  never beyond the user's role: viewer → read; analyst → read, import, edit; admin → all), the legacy
+  `OPENTRADE_ADMIN_TOKEN` (an admin), or the cockpit's session cookie (writes then need `X-CSRF-Token`).
+* Read endpoints are open unless `OPENTRADE_PUBLIC_READ=false` (then they need the read scope); anonymous readers
+  never see firm-level revenue, tax or foreign revenue. Imports need the import scope; pipeline moves, project
+  edits and expo scheduling the edit scope; users, tokens and the audit log the admin scope. Every write is
+  recorded in the append-only audit log (`GET /api/v1/audit`).
 * Errors are JSON of one shape: `{"error": {"type": ..., "message": ..., "details": ...}}`.
 * Lists are paged: `{items, total, page, page_size}`, `page_size` at most 500.
 """
@@ -43,6 +49,7 @@ def create_app(db: Database, settings: Settings | None = None, *, web: bool = Tr
     app.state.db = db
     app.state.settings = settings
     app.state.access = AccessPolicy(settings)
+    app.state.cookies = Cookies(settings)  # reads or makes the secret key at start-up
     app.state.cache = ResultCache()
     install_error_handlers(app)
     # Compressed when the client asks (browsers do): the cockpit's ECharts bundle and map shrink to a third.
@@ -54,6 +61,7 @@ def create_app(db: Database, settings: Settings | None = None, *, web: bool = Tr
     app.include_router(operations.router, prefix=API_V1, dependencies=read, responses=ERRORS)
     app.include_router(pipeline.router, prefix=API_V1, dependencies=read, responses=ERRORS)
     app.include_router(imports.router, prefix=API_V1)
+    app.include_router(admin.router, prefix=API_V1, responses=ERRORS)
 
     mount_web = None
     if web:

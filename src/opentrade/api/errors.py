@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import PlainTextResponse, Response
 
@@ -121,6 +122,16 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no such endpoint: {request.method} {request.url.path}"
         return error_response(exc.status_code, HTTP_TYPES.get(exc.status_code, "HTTPError"), message,
                               None if isinstance(exc.detail, str) else exc.detail, exc.headers)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> Response:
+        # A value the column types cannot hold — on PostgreSQL an id beyond a 32-bit INTEGER, say (SQLite stores
+        # any integer): the request's fault, not the server's.
+        reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "invalid value"
+        message = f"a value is outside what the database can hold: {reason}"
+        if not request.url.path.startswith(API_PREFIX):
+            return PlainTextResponse(message, status_code=400)
+        return error_response(400, "BadRequest", message)
 
     @app.exception_handler(Exception)
     async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:

@@ -105,6 +105,8 @@ class EnterpriseDetail(EnterprisePublic):
     classification: Classification
     years: list[EnterpriseYearPublic]
     projects: list[ProjectBrief]
+    figures_withheld: bool = Field(default=False, description="true: revenue, tax and foreign revenue are null "
+                                   "because the reader is anonymous (sign in or send a token with the read scope)")
 
 
 class PartnerPublic(BaseModel):

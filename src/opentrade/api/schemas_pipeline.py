@@ -184,3 +184,23 @@ class EnquiryPublic(BaseModel):
     project_id: int | None
     synthetic: bool
     source: str | None
+
+
+class ProjectEdit(BaseModel):
+    """Fields left out stay as they are; null clears one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    expected_version: int = Field(ge=1, le=2**62, description="the row_version you read; a newer one → 409")
+    owner: str | None = Field(default=None, max_length=100, description="officer following the project")
+    next_action: str | None = Field(default=None, max_length=2000)
+    next_action_on: dt.date | None = None
+
+
+class ProjectEditResult(BaseModel):
+    id: int
+    title: str
+    owner: str | None = None
+    next_action: str | None = None
+    next_action_on: dt.date | None = None
+    row_version: int

@@ -50,6 +50,7 @@ def import_(
 ) -> None:
     """Import a file: every row is validated; any invalid row → nothing is written and a report (exit 2)."""
     from opentrade.services.importer import import_file
+    from opentrade.store.audit import cli_actor
 
     db = open_database()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -58,6 +59,7 @@ def import_(
         result = import_file(
             db, kind.value, path, dry_run=dry_run, max_bytes=get_settings().max_import_bytes,
             progress=lambda done, total: bar.update(task, completed=done, total=total), datum=datum,
+            actor=cli_actor(),
         )
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
@@ -172,10 +174,12 @@ def serve(
 
 
 def _register_subcommands() -> None:
+    from opentrade.cli.backup import backup, restore
     from opentrade.cli.markets import markets_app
     from opentrade.cli.operations import expo_app, factsheet, match_app, space_app
     from opentrade.cli.pipeline import pipeline_app
     from opentrade.cli.refdata import refdata_app
+    from opentrade.cli.users import audit_command, users_app
 
     app.add_typer(markets_app, name="markets")
     app.add_typer(match_app, name="match")
@@ -184,6 +188,10 @@ def _register_subcommands() -> None:
     app.command("factsheet")(factsheet)
     app.add_typer(pipeline_app, name="pipeline")
     app.add_typer(refdata_app, name="refdata", help="Reference datasets: what ships, vintages, licences; refresh.")
+    app.add_typer(users_app, name="users")
+    app.command("audit")(audit_command)
+    app.command("backup")(backup)
+    app.command("restore")(restore)
 
 
 _register_subcommands()

@@ -127,8 +127,10 @@ def expo_schedule(
         if not sep or not uscc.strip() or not buyer.strip():
             raise ConfigError(f"--must-meet {item!r}: write USCC=buyer name")
         pairs.append((uscc.strip(), buyer.strip()))
+    from opentrade.store.audit import cli_actor
+
     result = schedule_expo(_db(), event, slots=slots, tables=tables, firms=firms, must_meet=pairs,
-                           persist=not dry_run)
+                           persist=not dry_run, actor=cli_actor())
     summary = result.summary()
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=2))

@@ -118,6 +118,14 @@ def _sniff_delimiter(first_line: str) -> str:
 def _read_csv(path: Path) -> RawTable:
     encoding = detect_encoding(path)
     label = {"utf-8-sig": "UTF-8 (BOM)", "utf-8": "UTF-8", "utf-16": "UTF-16", "gb18030": "GB18030/GBK"}[encoding]
+    try:
+        return _read_csv_as(path, encoding, label)
+    except UnicodeError as exc:  # a byte-order mark promised an encoding that the rest does not keep
+        reason = exc.reason if isinstance(exc, UnicodeDecodeError) else str(exc)
+        raise InputFileError(str(path), f"the file starts as {label} but is not valid {label}: {reason}") from None
+
+
+def _read_csv_as(path: Path, encoding: str, label: str) -> RawTable:
     with path.open(encoding=encoding, newline="") as fh:
         first = fh.readline()
         if not first.strip():

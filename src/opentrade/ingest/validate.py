@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from opentrade.config import get_settings
 from opentrade.errors import InputFileError
 from opentrade.ingest.headers import MappedColumn, map_headers
 from opentrade.ingest.readers import RawTable
@@ -53,8 +54,10 @@ def validate(raw: RawTable, spec: EntitySpec) -> Validated:
         exprs += [value.alias(m.field), error.alias(f"{m.field}__err")]
     # One lazy pipeline: polars shares common sub-expressions (a USCC is normalised once, not once per character)
     # and never holds a cleaned copy of every text column beside the typed one.
+    # At most one row past the limit is read: a file that is too long is refused without being held in memory.
+    limit = get_settings().max_import_rows
     typed = (
-        raw.frame.lazy()
+        (raw.frame.lazy().head(limit + 1) if limit else raw.frame.lazy())
         .with_row_index(ROW, offset=raw.first_row_number)
         .with_columns(
             pl.col(ROW).cast(pl.Int64),
@@ -67,6 +70,8 @@ def validate(raw: RawTable, spec: EntitySpec) -> Validated:
         typed = typed.collect(engine="streaming")
     except pl.exceptions.PolarsError as exc:  # a malformed line found while scanning
         raise InputFileError(raw.path, f"not a well-formed file: {str(exc).strip().splitlines()[0]}") from exc
+    if limit and typed.height > limit:
+        raise _too_many_rows(raw, limit)
     # Fields the file does not have are null (or False for flags), so later steps see every column.
     for col in spec.columns:
         if col.field not in typed.columns:
@@ -83,6 +88,15 @@ def validate(raw: RawTable, spec: EntitySpec) -> Validated:
     issues = collect_issues(typed, mapped, spec, raw)
     out = typed.select(ROW, *[c.field for c in spec.columns])
     return Validated(out, issues, mapped, notes)
+
+
+def _too_many_rows(raw: RawTable, limit: int) -> InputFileError:
+    try:  # counted only now, on the refusal path: one more pass over the file
+        count = f"{raw.frame.lazy().select(pl.len()).collect().item():,}"
+    except pl.exceptions.PolarsError:
+        count = f"more than {limit:,}"
+    return InputFileError(raw.path, f"the file has {count} data rows; the limit is {limit:,} rows per import "
+                                    "(OPENTRADE_MAX_IMPORT_ROWS): split it")
 
 
 def _check_keys(typed: pl.DataFrame, spec: EntitySpec) -> pl.DataFrame:

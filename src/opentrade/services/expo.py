@@ -14,12 +14,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from opentrade.analytics.scheduling import ScheduleResult, greedy_schedule, schedule_meetings
 from opentrade.errors import ConfigError, NotFound
 from opentrade.services import matchmaking
-from opentrade.store import revision
+from opentrade.store import audit, revision
 from opentrade.store.db import Database
 from opentrade.store.models import Buyer, Enterprise, Event, Meeting
 
@@ -74,7 +74,8 @@ def _unavailable(text: str | None, slots: int, who: str) -> list[int]:
 
 def schedule_expo(db: Database, event_id: int, *, slots: int = 20, tables: int = 60, firms: int = 300,
                   usccs: list[str] | None = None, must_meet: list[tuple[str, str]] = (),
-                  as_of: dt.date | None = None, persist: bool = True, time_limit: float = 120.0) -> ExpoSchedule:
+                  as_of: dt.date | None = None, persist: bool = True, time_limit: float = 120.0,
+                  actor: str = audit.SYSTEM, ip: str | None = None) -> ExpoSchedule:
     """Schedule the event's buyers with candidate firms; with ``persist`` the event's meetings are replaced by the
     new schedule in one transaction. ``must_meet`` pairs are (USCC, buyer name)."""
     if not (1 <= slots <= MAX_SLOTS and 1 <= tables <= MAX_TABLES and 1 <= firms <= MAX_FIRMS):
@@ -112,7 +113,7 @@ def schedule_expo(db: Database, event_id: int, *, slots: int = 20, tables: int =
     greedy = greedy_schedule(scores, slots, tables, must_meet=pairs, **masks)
     meetings = _meeting_rows(ctx, rows, buyers, result, scores, set(pairs), tables)
     if persist:
-        _store(db, event_id, meetings)
+        _store(db, event_id, meetings, actor=actor, ip=ip, method=result.method)
     return ExpoSchedule(event_id, name, slots, tables, result, greedy.total_score, meetings, len(rows), len(buyers))
 
 
@@ -132,13 +133,25 @@ def _meeting_rows(ctx, rows: np.ndarray, buyers: list[dict], result: ScheduleRes
     return out
 
 
-def _store(db: Database, event_id: int, meetings: list[dict[str, Any]]) -> None:
+def _store(db: Database, event_id: int, meetings: list[dict[str, Any]], *, actor: str = audit.SYSTEM,
+           ip: str | None = None, method: str | None = None) -> None:
     columns = ("slot", "table_no", "enterprise_id", "buyer_id", "score", "must_meet")
     with db.engine.begin() as conn:
+        before = _counts(conn, event_id)
         conn.execute(delete(Meeting).where(Meeting.event_id == event_id))
         if meetings:
             conn.execute(insert(Meeting), [{"event_id": event_id, **{c: m[c] for c in columns}} for m in meetings])
+        audit.record(conn, actor=actor, action="schedule", entity="event", entity_id=event_id, ip=ip,
+                     before=before, after=_counts(conn, event_id), detail=method)
         revision.bump(conn)
+
+
+def _counts(conn, event_id: int) -> dict[str, int]:
+    m = Meeting.__table__.c
+    row = conn.execute(select(func.count(), func.count(func.distinct(m.enterprise_id)),
+                              func.count(func.distinct(m.buyer_id)), func.max(m.slot))
+                       .where(m.event_id == event_id)).one()
+    return {"meetings": row[0], "firms": row[1], "buyers": row[2], "slots": row[3] or 0}
 
 
 def meetings(db: Database, event_id: int, *, by: str = "slot") -> pl.DataFrame:

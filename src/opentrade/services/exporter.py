@@ -16,6 +16,7 @@ from opentrade.ingest.schemas import SPECS
 from opentrade.store.db import Database
 from opentrade.store.models import Base
 
+XML_ILLEGAL = r"[\x00-\x08\x0B\x0C\x0E-\x1F]"  # the characters openpyxl refuses (as its ILLEGAL_CHARACTERS_RE)
 CLASSIFICATION = ["de_category", "de_subcategory", "de_basis", "clusters"]
 
 
@@ -29,7 +30,7 @@ def table_frame(db: Database, kind: str) -> pl.DataFrame:
     if kind == "enterprises":
         fields += CLASSIFICATION
     with db.engine.connect() as conn:
-        rows = conn.execute(select(*[table.c[f] for f in fields]).order_by(table.c.id)).all()
+        rows = conn.execute(select(*[table.c[f] for f in fields]).order_by(*table.primary_key.columns)).all()
     return pl.DataFrame([tuple(r) for r in rows], schema=fields, orient="row", infer_schema_length=None)
 
 
@@ -49,7 +50,10 @@ def write_frame(frame: pl.DataFrame, target: Path, *, fmt: str) -> None:
             escaped.write_csv(fh)
     elif fmt == "xlsx":
         from openpyxl import Workbook
-
+        # XML 1.0 cannot hold most control characters; a record that carries one (pasted from elsewhere) still
+        # exports, with U+FFFD in its place, instead of failing the whole file.
+        escaped = escaped.with_columns(pl.col(c).str.replace_all(XML_ILLEGAL, "\ufffd")
+                                       for c, t in escaped.schema.items() if t == pl.String)
         book = Workbook(write_only=True)
         sheet = book.create_sheet("data")
         sheet.append(escaped.columns)

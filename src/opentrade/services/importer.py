@@ -22,7 +22,7 @@ from opentrade.ingest.report import RejectReport
 from opentrade.ingest.schemas import SPECS, EntitySpec
 from opentrade.ingest.validate import ROW, Validated, add_issues, validate
 from opentrade.ingest.values import USCC, Parser
-from opentrade.store import revision
+from opentrade.store import audit, revision
 from opentrade.store.db import Database, translate_operational_error
 from opentrade.store.models import Base, Enterprise, Event, HeritageSite, ImportRun, Space
 from opentrade.store.upsert import StagingArea, staging_area, upsert_frame
@@ -59,9 +59,11 @@ def import_file(
     max_bytes: int | None = None,
     progress: Progress | None = None,
     datum: str = "wgs84",
+    actor: str = audit.SYSTEM,
+    ip: str | None = None,
 ) -> ImportResult:
     """``datum``: the coordinates' datum in the file — "wgs84" (stored as is) or "gcj02" (AMap/Tencent maps,
-    converted to WGS-84 on import)."""
+    converted to WGS-84 on import). ``actor`` and ``ip`` go to the audit log."""
     spec = spec_for(kind)
     path = Path(path)
     # The checksum for the import log is computed beside the reading and validation (hashlib works without the GIL);
@@ -70,7 +72,7 @@ def import_file(
         digest = pool.submit(_sha256, path) if _within(path, max_bytes) else ""
         raw = read_table(path, max_bytes=max_bytes)
         return import_table(db, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                            sha256=digest, datum=datum)
+                            sha256=digest, datum=datum, actor=actor, ip=ip)
 
 
 def _within(path: Path, max_bytes: int | None) -> bool:
@@ -91,14 +93,18 @@ def import_table(
     sha256: str | Future[str] = "",
     source_label: str | None = None,
     datum: str = "wgs84",
+    actor: str = audit.SYSTEM,
+    ip: str | None = None,
 ) -> ImportResult:
     """Validate and write one table in its own transaction."""
     try:
         with db.engine.connect() as conn, staging_area(conn) as stage, conn.begin():
             return import_on(conn, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                             sha256=sha256, source_label=source_label, stage=stage, datum=datum)
-    except OperationalError as exc:
-        raise translate_operational_error(exc) from exc
+                             sha256=sha256, source_label=source_label, stage=stage, datum=datum, actor=actor,
+                             ip=ip)
+    except OperationalError as exc:  # e.g. a full disk: say which file was not imported
+        error = translate_operational_error(exc)
+        raise type(error)(f"{raw.path}: not imported, nothing was written: {error}") from exc
 
 
 def import_on(
@@ -113,6 +119,8 @@ def import_on(
     source_label: str | None = None,
     stage: StagingArea | None = None,
     datum: str = "wgs84",
+    actor: str = audit.SYSTEM,
+    ip: str | None = None,
 ) -> ImportResult:
     """Validate and write one table on the caller's transaction (so several tables can land together or not at all).
 
@@ -145,8 +153,11 @@ def import_on(
     if isinstance(sha256, Future):
         sha256 = sha256.result()
     conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=n_rows))
-    revision.bump(conn)
     result.inserted, result.updated = after - before, n_rows - (after - before)
+    audit.record(conn, actor=actor, action="import", entity=spec.table, ip=ip,
+                 after={"kind": spec.kind, "file": source, "sha256": sha256, "rows": n_rows,
+                        "inserted": result.inserted, "updated": result.updated})
+    revision.bump(conn)
     return result
 
 

@@ -22,7 +22,7 @@ from opentrade.domain import pipeline as rules
 from opentrade.errors import ConfigError, NotFound, OpentradeError
 from opentrade.services.rates import RateBook, convert
 from opentrade.services.registry import PageRequest, PageResult
-from opentrade.store import revision
+from opentrade.store import audit, revision
 from opentrade.store.db import Database, translate_operational_error
 from opentrade.store.models import AftercareVisit, Enquiry, Enterprise, InvestmentProject, ProjectStageChange
 
@@ -78,7 +78,7 @@ def _dropped_from(conn: Connection, project_id: int) -> str | None:
 
 def move_project(db: Database, project_id: int, to_stage: str, *, expected_version: int, on_date: dt.date,
                  reason: str | None = None, actor: str | None = None, skip: bool = False,
-                 reopen: bool = False) -> dict[str, Any]:
+                 reopen: bool = False, ip: str | None = None) -> dict[str, Any]:
     """Move a project to ``to_stage`` by the rules of :mod:`opentrade.domain.pipeline`, recording the change.
 
     Raises NotFound, TransitionError (a rule is broken: nothing written) or VersionConflict (the project is no
@@ -96,6 +96,10 @@ def move_project(db: Database, project_id: int, to_stage: str, *, expected_versi
             "stage": move.to_stage, "stage_changed_on": on_date, "dropped_reason": move.dropped_reason})
         conn.execute(insert(H).values(project_id=project_id, from_stage=move.from_stage, to_stage=move.to_stage,
                                       changed_on=on_date, reason=move.record_reason, actor=actor))
+        audit.record(conn, actor=actor or audit.SYSTEM, action="stage_move", entity="investment_project",
+                     entity_id=project_id, ip=ip, detail=move.record_reason,
+                     before={"stage": move.from_stage, "row_version": expected_version},
+                     after={"stage": move.to_stage, "row_version": version, "on": on_date, "kind": move.kind})
         revision.bump(conn)
     return {"id": project_id, "title": row.title, "from_stage": move.from_stage, "to_stage": move.to_stage,
             "kind": move.kind, "skipped": list(move.skipped), "reason": move.record_reason,
@@ -103,7 +107,8 @@ def move_project(db: Database, project_id: int, to_stage: str, *, expected_versi
 
 
 def update_project(db: Database, project_id: int, *, expected_version: int, owner: Any = KEEP,
-                   next_action: Any = KEEP, next_action_on: Any = KEEP) -> dict[str, Any]:
+                   next_action: Any = KEEP, next_action_on: Any = KEEP, actor: str = audit.SYSTEM,
+                   ip: str | None = None) -> dict[str, Any]:
     """Change the owner, next action or its date (``None`` clears a field; omitted fields stay) with the same
     optimistic locking as :func:`move_project`."""
     values = {k: v for k, v in (("owner", owner), ("next_action", next_action), ("next_action_on", next_action_on))
@@ -117,7 +122,10 @@ def update_project(db: Database, project_id: int, *, expected_version: int, owne
         row = _project_row(conn, project_id)
         if row.row_version != expected_version:
             raise VersionConflict(project_id, expected_version, row.row_version)
+        old = conn.execute(select(*[P.c[k] for k in values]).where(P.c.id == project_id)).one()._asdict()
         version = _locked_update(conn, project_id, expected_version, values)
+        audit.record(conn, actor=actor, action="edit", entity="investment_project", entity_id=project_id, ip=ip,
+                     before={**old, "row_version": expected_version}, after={**values, "row_version": version})
         revision.bump(conn)
     return {"id": project_id, "title": row.title, **values, "row_version": version}
 

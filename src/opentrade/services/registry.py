@@ -34,6 +34,8 @@ from opentrade.store.models import (
 )
 
 MAX_PAGE_SIZE = 500
+#: firm-level figures withheld from anonymous readers (see opentrade.api.deps.sees_firm_money)
+FIRM_MONEY = ("revenue", "tax", "foreign_revenue")
 CORE_DIGITAL = ("01", "02", "03", "04")
 FOREIGN_FUNDED = ("foreign", "hmt")
 
@@ -167,7 +169,8 @@ def _order_by(sort: str | None, model, sortable: Sequence[str], default: Sequenc
     if name not in sortable:
         raise ConfigError(f"cannot sort by {name!r}; choose one of: {', '.join(sortable)}")
     col = getattr(model, name)
-    return [col.desc() if sort.startswith("-") else col.asc(), tiebreak]
+    # Missing values first going up, last going down: SQLite's order, spelled out so PostgreSQL pages alike.
+    return [col.desc().nulls_last() if sort.startswith("-") else col.asc().nulls_first(), tiebreak]
 
 
 def _page(db: Database, stmt: Select, count_from, where: list[ColumnElement[bool]], page: PageRequest,
@@ -348,7 +351,7 @@ def list_events(db: Database, filters: EventFilter | None = None, page: PageRequ
     joined = ev.__table__.outerjoin(pa, pa.id == ev.partner_id)
     stmt = select(ev.id, ev.name_en, ev.name_zh, ev.kind, ev.starts_on, ev.organisers,
                   pa.name_en.label("partner_name_en"), ev.description, ev.synthetic, ev.source).select_from(joined)
-    order = _order_by(page.sort, ev, EVENT_SORT, (ev.starts_on.desc(),), ev.id)
+    order = _order_by(page.sort, ev, EVENT_SORT, (ev.starts_on.desc().nulls_last(),), ev.id)
     return _page(db, stmt, joined, where, page, order=order)
 
 

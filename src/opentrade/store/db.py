@@ -32,7 +32,9 @@ def make_engine(url: str) -> Engine:
         path = Path(url.removeprefix("sqlite:///"))
         if str(path) not in ("", ":memory:"):
             path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    # A server database: a pooled connection may have been closed by a server restart meanwhile; test it first.
+    server = not url.startswith("sqlite")
+    engine = create_engine(url, future=True, pool_pre_ping=server)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -40,7 +42,7 @@ def make_engine(url: str) -> Engine:
 
 # The newest migration. Checked against the migrations folder by a test, so that every command can tell an
 # up-to-date database by one query, without importing Alembic (a fifth of a CLI command's start-up).
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 
 
 def alembic_config(engine: Engine):
@@ -76,7 +78,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 def translate_operational_error(exc: OperationalError) -> StoreError:
     text = str(exc.orig) if exc.orig is not None else str(exc)
-    if "full" in text.lower():
+    # PostgreSQL says "No space left on device" with SQLSTATE 53100 (disk_full).
+    if "full" in text.lower() or getattr(exc.orig, "sqlstate", None) == "53100":
         return StorageFullError(f"the database is full (disk or page limit): {text}")
     return StoreError(f"database error: {text}")
 

@@ -14,6 +14,7 @@ from opentrade.errors import ConfigError
 from opentrade.refdata.reference import load_reference
 from opentrade.services.exporter import write_frame
 from opentrade.services.kpis import compute_kpis
+from opentrade.services.registry import FIRM_MONEY
 from opentrade.store.db import Database
 from opentrade.web import markets_view, operations_view, queries
 from opentrade.web.i18n import Translator
@@ -140,11 +141,24 @@ TABLES: dict[str, Callable[[Database, Mapping[str, str]], pl.DataFrame]] = {
 }
 
 
-def export_bytes(db: Database, table: str, fmt: str, params: Mapping[str, str]) -> bytes:
+#: firm-level money in a table: dropped from anonymous readers' downloads (as on the pages)
+MONEY_COLUMNS = {"enterprise_years": FIRM_MONEY}
+
+
+def sees_money(request) -> bool:
+    from opentrade.web.auth_pages import TemplateAuth
+
+    return TemplateAuth.sees_money(request)
+
+
+def export_bytes(db: Database, table: str, fmt: str, params: Mapping[str, str], *,
+                 withhold_money: bool = True) -> bytes:
     """The table as file bytes; KeyError for an unknown table, ValueError for an unknown format."""
     if fmt not in MEDIA:
         raise ValueError(fmt)
     frame = TABLES[table](db, params)
+    if withhold_money:
+        frame = frame.drop([c for c in MONEY_COLUMNS.get(table, ()) if c in frame.columns])
     with tempfile.TemporaryDirectory(prefix="opentrade-export-") as tmp:
         target = Path(tmp) / f"{table}.{fmt}"
         write_frame(frame, target, fmt=fmt)

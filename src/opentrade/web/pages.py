@@ -17,8 +17,9 @@ from opentrade.errors import OpentradeError
 from opentrade.ingest.schemas import SPECS
 from opentrade.refdata.reference import load_reference
 from opentrade.refdata.standards import load_taxonomy
+from opentrade.services import space
 from opentrade.store.db import Database
-from opentrade.web import exports, markets_view, queries
+from opentrade.web import exports, markets_view, operations_view, queries
 from opentrade.web.i18n import COOKIE, LANGUAGES, Translator, catalogue, negotiate
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -115,14 +116,16 @@ def not_found(request: Request) -> HTMLResponse:
 
 
 class CockpitPrivate(Exception):
-    """Raised for every cockpit page when reads are not public (``OPENTRADE_PUBLIC_READ=false``)."""
+    """Raised for every cockpit page when reads are closed (``OPENTRADE_PUBLIC_READ=false``) and the reader is not
+    signed in with the read scope; :mod:`opentrade.web.auth_pages` turns it into a redirect to ``/login``."""
 
 
 async def require_public_read(request: Request) -> None:
-    # The cockpit has no sign-in yet (users and roles come with the hardening issue): when reads are closed it
-    # shows no registry data at all, only a page saying so; the API still serves holders of the admin token.
     if not request.app.state.access.public_read:
-        raise CockpitPrivate
+        from opentrade.api.deps import current_principal
+
+        if not (await current_principal(request, None)).can("read"):
+            raise CockpitPrivate
 
 
 def make_router(db: Database, app: FastAPI) -> APIRouter:  # noqa: C901 - one closure per page keeps wiring readable
@@ -257,7 +260,8 @@ def make_router(db: Database, app: FastAPI) -> APIRouter:  # noqa: C901 - one cl
         graph = {"nodes": nodes, "links": links,
                  "categories": [t("partners.district"), t("partners.partner"), t("partners.market")]}
         return render(request, "partners.html", page="partners", partners=rows, graph=graph, cname=cname,
-                      projects=queries.projects(db))
+                      projects=queries.projects(db), segments=operations_view.segment_names(t),
+                      channels=operations_view.market_channels(rows, t))
 
     @router.get("/heritage", name="web_heritage", response_class=HTMLResponse)
     def heritage(request: Request) -> HTMLResponse:
@@ -275,9 +279,12 @@ def make_router(db: Database, app: FastAPI) -> APIRouter:  # noqa: C901 - one cl
                    "status": s["status"]} for s in sites if s["lat"] is not None and s["lon"] is not None]
         progress = [r | {"label": t(f"level.{r['level']}") if t.has(f"level.{r['level']}") else r["level"]}
                     for r in queries.restoration(db)]
+        today = dt.date.today()
         return render(request, "heritage.html", page="heritage", result=result, status=status,
-                      points=points, progress=progress, spaces=queries.spaces(db),
-                      unplaced=len(sites) - len(points))
+                      points=points, progress=progress, spaces=queries.spaces(db, today),
+                      unplaced=len(sites) - len(points), as_of=today, space_kpis=space.space_kpis(db, as_of=today),
+                      tenancies=queries.tenancies(db, today), allocation=operations_view.allocation(db, today),
+                      clusters=operations_view.cluster_names(t), left_labels=operations_view.unassigned_labels(t))
 
     @router.get("/events", name="web_events", response_class=HTMLResponse)
     def events(request: Request) -> HTMLResponse:
@@ -303,19 +310,13 @@ def make_router(db: Database, app: FastAPI) -> APIRouter:  # noqa: C901 - one cl
         if table not in exports.TABLES or fmt not in exports.MEDIA:
             return not_found(request)
         try:
-            data = exports.export_bytes(db, table, fmt, request.query_params)
+            data = exports.export_bytes(db, table, fmt, request.query_params,
+                                        withhold_money=not exports.sees_money(request))
         except OpentradeError as exc:
             return Response(str(exc), status_code=400, media_type="text/plain; charset=utf-8")
         stamp = dt.date.today().isoformat()
         return Response(data, media_type=exports.MEDIA[fmt], headers={
             "Content-Disposition": f'attachment; filename="opentrade-{table}-{stamp}.{fmt}"'})
-
-    async def private(request: Request, _exc: Exception) -> HTMLResponse:
-        response = render(request, "private.html", page="")
-        response.status_code = 401
-        return response
-
-    app.add_exception_handler(CockpitPrivate, private)
 
     return router
 
@@ -331,4 +332,7 @@ def mount_web(app: FastAPI, db: Database) -> None:
 
     app.include_router(make_router(db, app))
     app.include_router(operations.make_router(db))
+    from opentrade.web.auth_pages import mount_auth  # sign-in, sign-out, the admin page
+
+    mount_auth(app, db)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="web_static")

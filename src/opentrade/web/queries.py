@@ -166,7 +166,7 @@ def events(db: Database) -> list[dict]:
     return _rows(db, select(e.id, e.name_en, e.name_zh, e.kind, e.starts_on, e.organisers, e.description,
                             Partner.name_en.label("partner"), buyers.label("buyers"), meetings.label("meetings"),
                             e.synthetic, e.source)
-                 .outerjoin(Partner, Partner.id == e.partner_id).order_by(e.starts_on.desc(), e.name_en))
+                 .outerjoin(Partner, Partner.id == e.partner_id).order_by(e.starts_on.desc().nulls_last(), e.name_en))
 
 
 def event(db: Database, event_id: int) -> dict | None:
@@ -194,7 +194,7 @@ def projects(db: Database) -> list[dict]:
     p = InvestmentProject
     return _rows(db, select(p.title, p.stage, p.amount, p.currency, p.announced_on, Enterprise.name_zh.label("firm_zh"),
                             Enterprise.name_en.label("firm_en"), p.synthetic)
-                 .outerjoin(Enterprise, Enterprise.id == p.enterprise_id).order_by(p.announced_on.desc(), p.title))
+                 .outerjoin(Enterprise, Enterprise.id == p.enterprise_id).order_by(p.announced_on.desc().nulls_last(), p.title))
 
 
 HERITAGE_COLUMNS = ["name_zh", "name_en", "protection_level", "industrial_relic", "built_year", "original_use",

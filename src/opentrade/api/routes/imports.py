@@ -1,6 +1,6 @@
 """The write endpoint: upload a registry file; it goes through the same validation as ``opentrade import``.
 
-The admin token is checked before the body is read; the body is counted while it streams in, so an oversized
+The credentials (the import scope) are checked before the body is read; the body is counted while it streams in, so an oversized
 upload is refused (413) without being stored. The file lands in a private temporary folder under its own name and
 suffix (the suffix decides the reader), is imported all-or-nothing, and is removed afterwards.
 """
@@ -17,11 +17,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from opentrade.api.deps import get_db, get_settings, require_admin
+from opentrade.api.deps import client_ip, get_db, get_settings, require_import
 from opentrade.api.errors import ApiError, error_response, reject_details
 from opentrade.api.schemas import ErrorBody, ImportResultPublic
 from opentrade.config import Settings
 from opentrade.errors import ImportRejected, InputFileError
+from opentrade.services.auth import Principal
 from opentrade.services.importer import import_file
 from opentrade.store.db import Database
 
@@ -79,9 +80,8 @@ def _too_large(limit: int) -> ApiError:
     "/imports/{kind}",
     response_model=ImportResultPublic,
     tags=["imports"],
-    dependencies=[Depends(require_admin)],
     openapi_extra=UPLOAD_BODY,
-    summary="Import a registry file (all rows or none); needs the admin token",
+    summary="Import a registry file (all rows or none); needs the import scope (analyst or admin)",
     responses={401: {"model": ErrorBody}, 403: {"model": ErrorBody}, 413: {"model": ErrorBody},
                422: {"model": ErrorBody, "description": "unreadable file, or rows that break a rule: the "
                      "row-by-row report in error.details.issues (row, column, value, rule)"}},
@@ -91,6 +91,7 @@ async def upload(
     request: Request,
     db: Annotated[Database, Depends(get_db)],
     settings: Annotated[Settings, Depends(get_settings)],
+    principal: Annotated[Principal, Depends(require_import)],
     dry_run: Annotated[bool, Query(description="validate only; write nothing")] = False,
 ):
     limit = settings.max_upload_bytes
@@ -120,7 +121,7 @@ async def upload(
                 out.write(chunk)
         try:
             result = await run_in_threadpool(import_file, db, kind, target, dry_run=dry_run, write_rejects=False,
-                                             max_bytes=limit)
+                                             max_bytes=limit, actor=principal.actor, ip=client_ip(request))
         except ImportRejected as exc:
             return error_response(422, "ImportRejected", exc.report.summary().replace(str(target), name),
                                   reject_details(exc, limit=settings.max_reported_errors, file=name))

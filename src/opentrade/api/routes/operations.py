@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from opentrade.api.deps import get_db, require_admin
+from opentrade.api.deps import client_ip, get_db, require_edit
 from opentrade.services import expo, matchmaking, space
+from opentrade.services.auth import Principal
 from opentrade.services.exporter import write_frame
 from opentrade.store.db import Database
 
@@ -131,11 +132,13 @@ def shortlist(
 
 
 @router.post("/events/{event_id}/schedule", response_model=ScheduleSummary, tags=["operations"],
-             dependencies=[Depends(require_admin)],
-             summary="Schedule the event's B2B meetings (MILP); replaces the stored schedule unless dry_run")
-def schedule(db: Db, event_id: EventId, body: ScheduleRequest) -> dict[str, Any]:
+             summary="Schedule the event's B2B meetings (MILP); replaces the stored schedule unless dry_run "
+                     "(edit scope)")
+def schedule(db: Db, event_id: EventId, body: ScheduleRequest, request: Request,
+             principal: Annotated[Principal, Depends(require_edit)]) -> dict[str, Any]:
     result = expo.schedule_expo(db, event_id, slots=body.slots, tables=body.tables, firms=body.firms,
-                                must_meet=[(m.uscc, m.buyer) for m in body.must_meet], persist=not body.dry_run)
+                                must_meet=[(m.uscc, m.buyer) for m in body.must_meet], persist=not body.dry_run,
+                                actor=principal.actor, ip=client_ip(request))
     return result.summary()
 
 

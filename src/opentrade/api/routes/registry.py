@@ -20,7 +20,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from opentrade.api.deps import get_db, get_settings
+from opentrade.api.deps import current_principal, get_db, get_settings, sees_firm_money
 from opentrade.api.schemas import (
     EnterpriseDetail,
     EnterprisePublic,
@@ -41,6 +41,7 @@ from opentrade.api.schemas import (
 from opentrade.config import Settings
 from opentrade.refdata.standards import load_taxonomy
 from opentrade.services import registry
+from opentrade.services.auth import Principal
 from opentrade.services.exporter import write_frame
 from opentrade.store.db import Database
 
@@ -140,12 +141,18 @@ def enterprises_xlsx(db: Db, query: Annotated[EnterpriseQuery, Depends(enterpris
 
 
 @router.get("/enterprises/{uscc}", response_model=EnterpriseDetail, tags=["registry"],
-            summary="One enterprise: classification with reasons, yearly figures, projects")
+            summary="One enterprise: classification with reasons, yearly figures (revenue, tax and foreign "
+                    "revenue for readers with the read scope only), projects")
 async def enterprise(db: Db, settings: Annotated[Settings, Depends(get_settings)],
+               principal: Annotated[Principal, Depends(current_principal)],
                uscc: Annotated[str, PathParam(pattern=USCC_PATTERN, description="unified social credit code")]
                ) -> dict:
     taxonomy = load_taxonomy(settings.framework_version, settings.digital_economy_map)
-    return registry.get_enterprise(db, uscc, taxonomy=taxonomy)
+    firm = registry.get_enterprise(db, uscc, taxonomy=taxonomy)
+    if not sees_firm_money(principal):
+        firm["years"] = [y | dict.fromkeys(registry.FIRM_MONEY) for y in firm["years"]]
+        firm["figures_withheld"] = True
+    return firm
 
 
 @router.get("/partners", response_model=Page[PartnerPublic], tags=["registry"],

@@ -192,6 +192,35 @@
       });
     },
 
+    // generic bars: categories × named series (stacked), horizontal or vertical; values as counts or money
+    stacked: function (d) {
+      var fmt = function (v, full) {
+        if (v === null || v === undefined) { return tr('js.no_data'); }
+        if (d.currency) {
+          return Number(v).toLocaleString(LOCALE, full ? { style: 'currency', currency: d.currency, maximumFractionDigits: 0 }
+            : { style: 'currency', currency: d.currency, notation: 'compact', maximumFractionDigits: 1 });
+        }
+        return full ? num(v, d.digits) : compact(v);
+      };
+      var cat = { type: 'category', data: d.categories, inverse: !!d.horizontal,
+        axisLabel: d.horizontal ? { width: 130, overflow: 'truncate' } : { interval: 0, width: 90, overflow: 'break' } };
+      var val = { type: 'value', axisLabel: { formatter: function (v) { return fmt(v, false); } } };
+      var single = d.series.length === 1, legend = d.legend || !single;
+      return base({
+        legend: legend ? { data: d.series.map(function (s) { return s.name; }), top: 0, left: 0 } : undefined,
+        grid: { left: 8, right: 40, top: legend ? 40 : 30, bottom: 10, containLabel: true },
+        tooltip: { trigger: 'axis', confine: true, axisPointer: { type: 'shadow' }, formatter: function (ps) {
+          return esc(ps[0].name) + ps.map(function (p) { return '<br>' + p.marker + esc(p.seriesName) + ': ' + esc(fmt(p.value, true)); }).join('');
+        } },
+        xAxis: d.horizontal ? val : cat,
+        yAxis: d.horizontal ? cat : val,
+        series: d.series.map(function (s) {
+          return { type: 'bar', stack: 'all', name: s.name, data: s.data, barMaxWidth: 42,
+            label: single ? { show: true, position: d.horizontal ? 'right' : 'top', formatter: function (p) { return p.value ? fmt(p.value, false) : ''; } } : undefined };
+        })
+      });
+    },
+
     progress: function (d) {
       var levels = d.map(function (r) { return r.label || r.level; });
       return base({
@@ -343,13 +372,15 @@
       var box = document.getElementById('import-report');
       var kind = document.getElementById('i-kind').value;
       var file = document.getElementById('i-file').files[0];
-      var token = document.getElementById('i-token').value;
+      // Signed in: the session cookie goes along (same origin); the page's CSRF token goes in a header.
+      var meta = document.querySelector('meta[name="csrf-token"]');
+      var csrf = meta ? meta.getAttribute('content') : '';
       var dry = document.getElementById('i-dry').checked;
       if (!file) { return; }
       var fd = new FormData(); fd.append('file', file, file.name);
       box.textContent = tr('js.import_sending');
       fetch(form.getAttribute('data-api') + encodeURIComponent(kind) + (dry ? '?dry_run=true' : ''), {
-        method: 'POST', body: fd, headers: { 'Authorization': 'Bearer ' + token, 'X-Admin-Token': token, 'Accept': 'application/json' }
+        method: 'POST', body: fd, credentials: 'same-origin', headers: { 'X-CSRF-Token': csrf, 'Accept': 'application/json' }
       }).then(function (r) {
         return r.text().then(function (text) {
           var body = text; try { body = JSON.parse(text); } catch (err) { /* plain text */ }
@@ -359,10 +390,37 @@
     });
   }
 
+  // --- pipeline board: arrow keys move between cards (up/down in a column, left/right across columns) ---------
+
+  function wireKanban() {
+    var board = document.getElementById('kanban');
+    if (!board) { return; }
+    board.addEventListener('keydown', function (e) {
+      var card = e.target;
+      if (!card || !card.matches || !card.matches('li.kcard[tabindex]')) { return; }
+      var cols = Array.prototype.slice.call(board.querySelectorAll('.kanban-col'));
+      var col = card.closest('.kanban-col');
+      var cards = function (c) { return Array.prototype.slice.call(c.querySelectorAll('li.kcard[tabindex]')); };
+      var here = cards(col), i = here.indexOf(card), target = null;
+      if (e.key === 'ArrowDown') { target = here[i + 1]; }
+      else if (e.key === 'ArrowUp') { target = here[i - 1]; }
+      else if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') {
+        var step = e.key === 'ArrowRight' ? 1 : -1;
+        for (var j = cols.indexOf(col) + step; j >= 0 && j < cols.length && !target; j += step) {
+          var there = cards(cols[j]);
+          if (there.length) { target = there[Math.min(i, there.length - 1)]; }
+        }
+      } else { return; }
+      e.preventDefault();
+      if (target) { target.focus(); }
+    });
+  }
+
   function start() {
     initCharts(document);
     wireMarkets();
     wireImport();
+    wireKanban();
     document.body.addEventListener('htmx:afterSettle', function (e) { initCharts(e.target); });
     document.body.addEventListener('htmx:historyRestore', function () {
       document.querySelectorAll('[data-chart]').forEach(function (el) {

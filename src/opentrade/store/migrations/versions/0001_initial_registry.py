@@ -146,7 +146,8 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=True, comment='ISO 4217'),
     sa.Column('amount_usd', sa.Float(), nullable=True, comment='as reported, when the source gives it'),
     sa.Column('announced_on', sa.Date(), nullable=True),
-    sa.Column('stage', sa.String(length=16), nullable=False),
+    # The model's comment, missed when this was generated on SQLite (which drops comments); PostgreSQL keeps it.
+    sa.Column('stage', sa.String(length=16), nullable=False, comment='lead | contacted | negotiating | signed | landed | operating | dropped'),
     sa.Column('description', sa.Text(), nullable=True),
     sa.Column('synthetic', sa.Boolean(), nullable=False),
     sa.Column('source', sa.String(length=300), nullable=True),
