@@ -41,20 +41,96 @@ def _free_port() -> int:
 
 
 def _add_hostile_records(db) -> None:
+    """Hostile text in every free-text field of every entity the cockpit shows (tests/web/test_hostile.py reads
+    the same strings back as text). Each record is neutral for the figures the tests read: no amounts, no
+    students, no vacant or measured space, a registered (not industrial relic) heritage site without a floor area,
+    aftercare and enquiry dates outside every 12-month window, an event without a date (listed last)."""
+    import datetime as dt
+
     from sqlalchemy import select
 
-    from opentrade.store.models import Buyer, Enterprise, Event, InvestmentProject, Partner
+    from opentrade.services.auth import add_user, create_token
+    from opentrade.store import audit
+    from opentrade.store.models import (
+        AftercareVisit,
+        Buyer,
+        DistrictStatistic,
+        Enquiry,
+        Enterprise,
+        Event,
+        HeritageSite,
+        ImportRun,
+        InvestmentProject,
+        Meeting,
+        Partner,
+        Space,
+        Tenancy,
+        University,
+    )
 
+    def h(what: str) -> str:  # HOSTILE, told apart by what it stands for
+        return f"{HOSTILE} {what}"
+
+    attr = '"><img src=x onerror=alert(2)>'  # leaves an attribute value that is not escaped
     with db.session() as session:
-        session.add(Enterprise(uscc=HOSTILE_USCC, name_zh=HOSTILE, name_en=HOSTILE, ownership="foreign",
-                               origin_country="USA", industry_code="6513", status="active", synthetic=False,
-                               clusters="", cluster_basis="{}"))
-        session.add(Partner(kind="platform", name_en=HOSTILE, name_zh=HOSTILE, country="BRA", markets="BRA;ARG"))
+        firm = Enterprise(uscc=HOSTILE_USCC, name_zh=HOSTILE, name_en=HOSTILE, ownership="foreign",
+                          origin_country="USA", industry_code="6513", status="active", synthetic=False,
+                          clusters="", cluster_basis="{}", address=h("firm address"),
+                          business_scope=h("firm scope"), source=h("firm source"), de_basis=h("firm rule"))
+        platform = Partner(kind="platform", name_en=HOSTILE, name_zh=HOSTILE, country="BRA", markets="BRA;ARG",
+                           contact_name=h("contact"), contact_email=f"evil{attr}@example.org",
+                           agreement=h("agreement"), agreement_on=dt.date(2023, 5, 1),
+                           description=h("partner description"))
+        session.add_all([firm, platform])
         session.add(Partner(kind="organisation", name_en=FORMULA, name_zh=FORMULA, country="MEX", markets="MEX"))
-        session.add(InvestmentProject(title=HOSTILE, stage="lead", owner=HOSTILE, next_action=HOSTILE))
+        session.flush()
+        session.add(InvestmentProject(title=HOSTILE, stage="lead", owner=HOSTILE, next_action=HOSTILE,
+                                      enterprise_id=firm.id, description=h("project description")))
+        dropped = InvestmentProject(title=h("dropped project"), stage="dropped", owner=h("project owner"),
+                                    dropped_reason=h("dropped reason"), enterprise_id=firm.id,
+                                    description=h("dropped description"))
+        session.add(dropped)
         expo = session.execute(select(Event.id).where(Event.kind == "expo")).scalars().first()
         if expo is not None:  # a buyer wanting no segment: listed, never scheduled
             session.add(Buyer(name=HOSTILE, organisation=HOSTILE, country="LAO", segments="", event_id=expo))
+        # an event of a hostile kind, undated (listed after the demo's), with its own buyer and stored meeting
+        event = Event(name_zh=h("活动"), name_en=f"{HOSTILE}{attr} event", kind=HOSTILE, starts_on=None,
+                      organisers=h("organisers"), description=h("event description"), source=h("event source"),
+                      partner_id=platform.id)
+        session.add(event)
+        session.flush()
+        buyer = Buyer(name=h("buyer"), organisation=h("buyer organisation"), country="LAO", segments="",
+                      interests=h("interests"), event_id=event.id)
+        session.add(buyer)
+        session.flush()
+        session.add(Meeting(event_id=event.id, slot=1, table_no=1, enterprise_id=firm.id, buyer_id=buyer.id,
+                            score=0.5, must_meet=False))
+        session.add(University(name_en=h("university"), name_zh=h("大学"), students=None,
+                               international_students=None))
+        site = HeritageSite(name_zh=h("遗址"), name_en=h("heritage site"), protection_level="registered",
+                            industrial_relic=False, original_use=h("original use"), current_use=h("current use"),
+                            status="unrestored", floor_area_m2=None, lat=31.27, lon=121.52)
+        session.add(site)
+        session.flush()
+        space = Space(name=h("space"), kind="building", area_m2=None, vacant_m2=None, heritage_site_id=site.id,
+                      address=h("space address"), suitable_clusters="")
+        session.add(space)
+        session.flush()
+        session.add(Tenancy(space_id=space.id, enterprise_id=firm.id, area_m2=None, starts_on=dt.date(2020, 1, 1)))
+        session.add(DistrictStatistic(key=h("statistic key"), value=1.0, unit=HOSTILE, as_of=dt.date(2024, 1, 1),
+                                      source=h("statistic source")))
+        session.add(AftercareVisit(enterprise_id=firm.id, visited_on=dt.date(2001, 1, 2), officer=h("officer"),
+                                   topics=h("topics"), issues=h("issues"), follow_up=h("follow-up")))
+        session.add(Enquiry(received_at=dt.datetime(2001, 1, 2, 9), enquirer=h("enquirer"), channel="web",
+                            country="USA", topic=h("enquiry topic"), responded_at=dt.datetime(2001, 1, 2, 10),
+                            officer=h("officer"), project_id=dropped.id))
+        session.add(ImportRun(kind=HOSTILE, path=h("import path"), sha256="0" * 64, rows=0))
+    # an administrator with a hostile display name and token, and audit entries written by a hostile actor
+    add_user(db, "web-admin", role="admin", password=WEB_PASSWORD, display_name=h("admin"), actor=h("actor"))
+    create_token(db, "web-admin", name=h("token"), scopes="read", actor=h("actor"))
+    with db.engine.begin() as conn:
+        audit.record(conn, actor=h("actor"), action="edit", entity="investment_project", entity_id=HOSTILE,
+                     before={"title": HOSTILE}, after={"title": h("after")}, detail=h("audit detail"))
 
 
 def _schedule_expo(db) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlencode
@@ -66,6 +67,8 @@ def build_environment() -> Environment:
         lstrip_blocks=True,
     )
     env.globals["version"] = __version__
+    # Audit values as readable JSON text (Chinese kept as is); autoescaped like any other text, unlike |tojson.
+    env.filters["json_text"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return env
 
 
