@@ -142,7 +142,9 @@ def schedule(db: Db, event_id: EventId, body: ScheduleRequest, request: Request,
     return result.summary()
 
 
-@router.get("/events/{event_id}/meetings", tags=["operations"], summary="The stored meeting schedule")
+@router.get("/events/{event_id}/meetings", tags=["operations"], summary="The stored meeting schedule",
+            responses={200: {"content": {"application/json": {}, "text/csv": {}, "application/vnd.openxmlformats-"
+                                         "officedocument.spreadsheetml.sheet": {}}}})
 def meetings(db: Db, event_id: EventId, by: Literal["slot", "firm", "buyer"] = "slot",
              fmt: Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")] = "json") -> Any:
     frame = expo.meetings(db, event_id, by=by)
