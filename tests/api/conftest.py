@@ -4,6 +4,7 @@ stack in-process (TestClient)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -120,3 +121,36 @@ def make_client(tmp_path: Path) -> Callable[..., TestClient]:
 @pytest.fixture
 def small(small_db: Database, make_client) -> TestClient:
     return make_client(small_db)
+
+
+class AdminTokens:
+    """An admin user's API token with every scope for fuzzers — made again whenever a fuzzed request revoked it or
+    disabled its user (POST /tokens/1/revoke is a likely example), under a name no fuzzed POST /users took."""
+
+    def __init__(self, prefix: str):
+        self.prefix = prefix
+        self.token: str | None = None
+        self._serial = itertools.count(1)
+
+    def clear(self) -> None:
+        self.token = None
+
+    def get(self, db: Database) -> str:
+        from opentrade.errors import ConfigError
+        from opentrade.services import auth
+
+        if self.token is not None:
+            try:
+                auth.verify_token(db, self.token)
+                return self.token
+            except auth.TokenRefused:
+                pass
+        while True:
+            name = f"{self.prefix}-admin-{next(self._serial)}"
+            try:
+                auth.add_user(db, name, role="admin", actor="test")
+                break
+            except ConfigError:  # a fuzzed POST /users took the name
+                continue
+        self.token, _ = auth.create_token(db, name, name=self.prefix, scopes=["admin"], actor="test")
+        return self.token

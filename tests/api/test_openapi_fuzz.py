@@ -17,10 +17,9 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
 from opentrade.api.app import create_app
-from opentrade.services import auth
 from opentrade.store.db import Database
 from tests import databases
-from tests.api.conftest import api_settings, build_small_registry
+from tests.api.conftest import AdminTokens, api_settings, build_small_registry
 
 MAX_EXAMPLES = 20
 
@@ -42,34 +41,18 @@ def fuzz_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     databases.drop_url(database.url)
 
 
-_ADMIN: dict[str, str] = {}
-
-
-def _admin_token(db: Database) -> str:
-    """An admin user's API token with every scope — made again whenever a fuzzed request revoked it or disabled
-    its user (POST /tokens/1/revoke is a likely example)."""
-    token = _ADMIN.get("token")
-    if token is not None:
-        try:
-            auth.verify_token(db, token)
-            return token
-        except auth.TokenRefused:
-            pass
-    name = f"fuzz-admin-{len(auth.list_users(db))}"
-    auth.add_user(db, name, role="admin", actor="test")
-    _ADMIN["token"], _ = auth.create_token(db, name, name="fuzz", scopes=["admin"], actor="test")
-    return _ADMIN["token"]
+_ADMIN = AdminTokens("fuzz")
 
 
 @schema.parametrize()
 @settings(max_examples=MAX_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 def test_no_server_errors(case) -> None:
-    token = _admin_token(APP.state.db)
+    token = _ADMIN.get(APP.state.db)
     case.call_and_validate(checks=[not_a_server_error], headers={"Authorization": f"Bearer {token}"})
 
 
 def test_the_fuzzer_signs_in_as_an_admin(fuzz_db: Database) -> None:
     from fastapi.testclient import TestClient
 
-    me = TestClient(APP).get("/api/v1/whoami", headers={"Authorization": f"Bearer {_admin_token(fuzz_db)}"})
+    me = TestClient(APP).get("/api/v1/whoami", headers={"Authorization": f"Bearer {_ADMIN.get(fuzz_db)}"})
     assert me.json()["kind"] == "token" and me.json()["scopes"] == ["admin"] and me.json()["role"] == "admin"

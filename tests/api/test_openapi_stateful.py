@@ -17,7 +17,6 @@ test_openapi_fuzz.
 
 from __future__ import annotations
 
-import itertools
 import tempfile
 from collections import Counter
 from collections.abc import Iterator
@@ -33,11 +32,9 @@ from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
 from opentrade.api.app import create_app
-from opentrade.errors import ConfigError
-from opentrade.services import auth
 from opentrade.store.db import Database
 from tests import databases
-from tests.api.conftest import api_settings, build_small_registry
+from tests.api.conftest import AdminTokens, api_settings, build_small_registry
 
 SCENARIOS = 150  # Hypothesis examples, each a scenario of up to STEPS calls: ~1,300 calls, 20-25 s
 STEPS = 10
@@ -152,28 +149,7 @@ def stateful_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     databases.drop_url(database.url)
 
 
-_ADMIN: dict[str, str] = {}
-_serial = itertools.count(1)
-
-
-def _admin_token(db: Database) -> str:
-    """An admin's API token with every scope — made again whenever a call revoked it or disabled its user."""
-    token = _ADMIN.get("token")
-    if token is not None:
-        try:
-            auth.verify_token(db, token)
-            return token
-        except auth.TokenRefused:
-            pass
-    while True:
-        name = f"stateful-admin-{next(_serial)}"
-        try:
-            auth.add_user(db, name, role="admin", actor="test")
-            break
-        except ConfigError:  # a POST /users took the name
-            continue
-    _ADMIN["token"], _ = auth.create_token(db, name, name="stateful", scopes=["admin"], actor="test")
-    return _ADMIN["token"]
+_ADMIN = AdminTokens("stateful")
 
 
 CALLS: Counter[tuple[str, str, int]] = Counter()  # (operation, link followed or "-", status) of each call
@@ -210,7 +186,7 @@ class APIWorkflow(schema.as_state_machine()):  # type: ignore[misc]
     def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
         if self._own_token:
             return {}
-        return {"headers": {"Authorization": f"Bearer {_admin_token(APP.state.db)}"}}
+        return {"headers": {"Authorization": f"Bearer {_ADMIN.get(APP.state.db)}"}}
 
     def after_call(self, response: schemathesis.Response, case: schemathesis.Case) -> None:
         super().after_call(response, case)

@@ -40,6 +40,20 @@ def export_table(db: Database, kind: str, target: Path, *, fmt: str) -> int:
     return frame.height
 
 
+MEDIA = {"csv": "text/csv; charset=utf-8",
+         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def frame_bytes(frame: pl.DataFrame, *, fmt: str) -> bytes:
+    """:func:`write_frame` into memory, for downloads (openpyxl writes through a file)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="opentrade-export-") as folder:
+        target = Path(folder) / f"export.{fmt}"
+        write_frame(frame, target, fmt=fmt)
+        return target.read_bytes()
+
+
 def write_frame(frame: pl.DataFrame, target: Path, *, fmt: str) -> None:
     escaped = frame.with_columns(
         pl.col(c).map_elements(escape_cell, return_dtype=pl.String) for c, t in frame.schema.items() if t == pl.String

@@ -4,25 +4,18 @@
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
 from collections.abc import Callable, Mapping
-from pathlib import Path
 
 import polars as pl
 
 from opentrade.errors import ConfigError
 from opentrade.refdata.reference import load_reference
-from opentrade.services.exporter import write_frame
+from opentrade.services.exporter import MEDIA, frame_bytes
 from opentrade.services.kpis import compute_kpis
 from opentrade.services.registry import FIRM_MONEY
 from opentrade.store.db import Database
 from opentrade.web import markets_view, operations_view, queries
 from opentrade.web.i18n import Translator
-
-MEDIA = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:
@@ -159,7 +152,4 @@ def export_bytes(db: Database, table: str, fmt: str, params: Mapping[str, str], 
     frame = TABLES[table](db, params)
     if withhold_money:
         frame = frame.drop([c for c in MONEY_COLUMNS.get(table, ()) if c in frame.columns])
-    with tempfile.TemporaryDirectory(prefix="opentrade-export-") as tmp:
-        target = Path(tmp) / f"{table}.{fmt}"
-        write_frame(frame, target, fmt=fmt)
-        return target.read_bytes()
+    return frame_bytes(frame, fmt=fmt)

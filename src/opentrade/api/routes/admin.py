@@ -7,8 +7,6 @@ The audit log is read-only here as everywhere: list (paged, filtered) and export
 from __future__ import annotations
 
 import datetime as dt
-import tempfile
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -20,7 +18,7 @@ from opentrade.api.deps import client_ip, current_principal, get_db, require_adm
 from opentrade.api.schemas import Page
 from opentrade.services import auth
 from opentrade.services.auth import Principal
-from opentrade.services.exporter import write_frame
+from opentrade.services.exporter import MEDIA, frame_bytes
 from opentrade.store import audit
 from opentrade.store.db import Database
 
@@ -30,8 +28,6 @@ Admin = Annotated[Principal, Depends(require_admin)]
 Role = Literal["viewer", "analyst", "admin"]
 Scope = Literal["read", "import", "edit", "admin"]
 XLSX_MAX_ROWS = 1_048_575
-MEDIA = {"csv": "text/csv; charset=utf-8",
-         "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 class WhoAmI(BaseModel):
@@ -177,10 +173,7 @@ def audit_log(db: Db, _admin: Admin, flt: Annotated[audit.AuditFilter, Depends(a
             items, total = audit.query(conn, flt, page=page, page_size=page_size)
             return {"items": items, "total": total, "page": page, "page_size": page_size}
         frame = audit.frame(conn, flt, limit=XLSX_MAX_ROWS if fmt == "xlsx" else None)
-    with tempfile.TemporaryDirectory(prefix="opentrade-audit-") as folder:
-        target = Path(folder) / f"audit.{fmt}"
-        write_frame(frame, target, fmt=fmt)
-        data = target.read_bytes()
+    data = frame_bytes(frame, fmt=fmt)
     stamp = dt.date.today().isoformat()
     return Response(data, media_type=MEDIA[fmt],
                     headers={"Content-Disposition": f'attachment; filename="opentrade-audit-{stamp}.{fmt}"'})

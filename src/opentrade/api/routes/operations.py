@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from opentrade.api.deps import client_ip, get_db, require_edit
 from opentrade.services import expo, matchmaking, space
 from opentrade.services.auth import Principal
-from opentrade.services.exporter import write_frame
+from opentrade.services.exporter import MEDIA, frame_bytes
 from opentrade.store.db import Database
 
 router = APIRouter()
@@ -154,16 +154,8 @@ def meetings(db: Db, event_id: EventId, by: Literal["slot", "firm", "buyer"] = "
 
 
 def _file(frame, fmt: str, name: str) -> Response:
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        target = Path(folder) / f"{name}.{fmt}"
-        write_frame(frame, target, fmt=fmt)
-        data = target.read_bytes()
-    media = "text/csv; charset=utf-8" if fmt == "csv" else \
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
+    return Response(frame_bytes(frame, fmt=fmt), media_type=MEDIA[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}.{fmt}"'})
 
 
 @router.get("/space/allocation", tags=["operations"],
