@@ -13,7 +13,7 @@ from opentrade.domain.pipeline import (
     left_lead,
     reached_stages,
 )
-from opentrade.errors import ConfigError
+from opentrade.errors import http_status_of
 
 ADJACENT = list(zip(LINE, LINE[1:], strict=False))
 BACKWARD = [(a, b) for i, a in enumerate(LINE) for b in LINE[:i]]
@@ -111,10 +111,11 @@ def test_unknown_stages_and_the_error_message() -> None:
         check_transition(7, "lead", "won")
     with pytest.raises(TransitionError, match="current stage 'limbo'"):
         check_transition(7, "limbo", "lead")
-    with pytest.raises(ConfigError) as err:  # a ConfigError: bad input (HTTP 400, exit code 2)
+    with pytest.raises(TransitionError) as err:  # bad input: HTTP 400, exit code 2 (opentrade.errors.ERROR_TABLE)
         check_transition("12 (Henkel lab)", "negotiating", "lead")
     assert str(err.value).startswith("project 12 (Henkel lab): cannot move negotiating → lead: moving back")
     assert err.value.exit_code == 2
+    assert http_status_of(err.value) == 400 and err.value.code == "transition"
 
 
 def test_conversion_helpers() -> None:

@@ -42,22 +42,9 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, milp
 from scipy.sparse.csgraph import maximum_bipartite_matching
 
-from opentrade.errors import OpentradeError
+from opentrade.errors import ScheduleError
 
 METHODS = ("auto", "two-stage", "relax-and-assign", "time-indexed")
-
-
-class ScheduleError(OpentradeError):
-    """The request is malformed or provably unschedulable; the message names the culprit in plain English.
-
-    ``problems`` lists every culprit of the first kind found (the message shows the first three)."""
-
-    exit_code = 2
-
-    def __init__(self, problems: str | list[str]):
-        self.problems = [problems] if isinstance(problems, str) else list(problems)
-        more = len(self.problems) - 3
-        super().__init__("; ".join(self.problems[:3]) + (f"; and {more:,} more" if more > 0 else ""))
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Every API error as JSON of one shape: ``{"error": {"type": ..., "message": ..., "details": ...}}``.
 
-opentrade's own errors map to statuses here (the only place); FastAPI's request validation (422), unknown routes
+opentrade's own errors take their status from :data:`opentrade.errors.ERROR_TABLE` (the only place); FastAPI's request validation (422), unknown routes
 (404), wrong methods (405) and unexpected failures (500) use the same shape. Paths outside ``/api`` keep Starlette's
 plain responses, so the HTML cockpit can present its own error pages.
 """
@@ -17,31 +17,11 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import PlainTextResponse, Response
 
-from opentrade.errors import (
-    ConfigError,
-    ImportRejected,
-    InputFileError,
-    NotFound,
-    OpentradeError,
-    ReferenceDataError,
-    StorageFullError,
-    StoreError,
-)
+from opentrade.errors import ImportRejected, InputFileError, OpentradeError, VersionConflict, http_status_of
 
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
-
-STATUS_OF: tuple[tuple[type[OpentradeError], int], ...] = (  # first match wins: subclasses first
-    (NotFound, 404),
-    (InputFileError, 422),
-    (ImportRejected, 422),
-    (ConfigError, 400),
-    (StorageFullError, 507),
-    (StoreError, 503),
-    (ReferenceDataError, 500),
-    (OpentradeError, 400),
-)
 
 HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
               413: "PayloadTooLarge", 415: "UnsupportedMediaType", 422: "ValidationError", 429: "TooManyRequests"}
@@ -58,13 +38,16 @@ class ApiError(Exception):
 
 
 def error_response(status: int, type_: str, message: str, details: Any = None,
-                   headers: dict[str, str] | None = None) -> JSONResponse:
-    return JSONResponse({"error": {"type": type_, "message": message, "details": details}}, status_code=status,
-                        headers=headers)
+                   headers: dict[str, str] | None = None, *, code: str | None = None) -> JSONResponse:
+    body: dict[str, Any] = {"type": type_, "message": message, "details": details}
+    if code is not None:
+        body["code"] = code
+    return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
 def status_of(exc: OpentradeError) -> int:
-    return next(status for cls, status in STATUS_OF if isinstance(exc, cls))
+    """The HTTP status of one of our errors: :data:`opentrade.errors.ERROR_TABLE`, the one place."""
+    return http_status_of(exc)
 
 
 def reject_details(exc: ImportRejected, *, limit: int, file: str | None = None) -> dict[str, Any]:
@@ -85,6 +68,8 @@ def _details(exc: OpentradeError) -> Any:
         return reject_details(exc, limit=1000)
     if isinstance(exc, InputFileError):
         return {"file": exc.path, "reason": exc.reason, "column": exc.column}
+    if isinstance(exc, VersionConflict):
+        return {"project_id": exc.project_id, "expected_version": exc.expected, "current_version": exc.current}
     return None
 
 
@@ -94,7 +79,7 @@ def install_error_handlers(app: FastAPI) -> None:
         status = status_of(exc)
         if status >= 500:
             log.error("server-side failure: %s", exc)
-        return error_response(status, type(exc).__name__, str(exc), _details(exc))
+        return error_response(status, type(exc).__name__, str(exc), _details(exc), code=exc.code)
 
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:

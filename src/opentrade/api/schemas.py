@@ -28,6 +28,8 @@ class Page(BaseModel, Generic[T]):
 
 class ErrorDetail(BaseModel):
     type: str = Field(description="stable name of the error, e.g. NotFound, ValidationError, ImportRejected")
+    code: str | None = Field(default=None, description="stable code of opentrade's own errors (not_found, "
+                             "import_rejected, version_conflict …; see opentrade.errors.ERROR_TABLE)")
     message: str
     details: Any = None
 

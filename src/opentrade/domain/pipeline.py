@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from opentrade.errors import ConfigError
+from opentrade.errors import TransitionError
 
 LINE: tuple[str, ...] = ("lead", "contacted", "negotiating", "signed", "landed", "operating")
 DROPPED = "dropped"
@@ -29,16 +29,6 @@ OPEN: tuple[str, ...] = LINE[:-1]  # stages a project can be dropped from
 SIGNED_OR_LATER: tuple[str, ...] = ("signed", "landed", "operating")
 STAGE_ZH = {"lead": "线索", "contacted": "已接洽", "negotiating": "洽谈", "signed": "签约", "landed": "落地",
             "operating": "运营", "dropped": "终止"}
-
-
-class TransitionError(ConfigError):
-    """A stage move the rules forbid: names the project, the stages and the rule."""
-
-    exit_code = 2  # bad input, like a rejected file
-
-    def __init__(self, project: str, from_stage: str | None, to_stage: str, rule: str):
-        self.project, self.from_stage, self.to_stage, self.rule = project, from_stage, to_stage, rule
-        super().__init__(f"project {project}: cannot move {from_stage or '(none)'} → {to_stage}: {rule}")
 
 
 @dataclass(frozen=True)

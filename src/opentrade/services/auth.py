@@ -28,7 +28,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, insert, select, update
 
-from opentrade.errors import ConfigError, NotFound, OpentradeError
+from opentrade.errors import ConfigError, LoginRefused, NotFound, TokenRefused
 from opentrade.store import audit, revision
 from opentrade.store.db import Database
 from opentrade.store.models import ApiToken, AppUser
@@ -52,19 +52,6 @@ TOKEN_PREFIX = "ot_"
 TOUCH_EVERY = dt.timedelta(minutes=5)  # last_used_at is written at most this often per token
 
 _hasher = PasswordHasher()
-
-
-class LoginRefused(OpentradeError):
-    """Sign-in refused: ``reason`` is invalid (user or password), locked (the account) or throttled (the IP)."""
-
-    def __init__(self, reason: str, retry_after: int = 0):
-        self.reason, self.retry_after = reason, retry_after
-        super().__init__({"invalid": "wrong user name or password", "locked": "account locked for a while",
-                          "throttled": "too many failed sign-ins from this address"}[reason])
-
-
-class TokenRefused(OpentradeError):
-    """A bearer token that is unknown, revoked, expired or belongs to a disabled user."""
 
 
 @dataclass(frozen=True)

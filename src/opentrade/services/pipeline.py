@@ -19,7 +19,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from opentrade.domain import pipeline as rules
-from opentrade.errors import ConfigError, NotFound, OpentradeError
+from opentrade.errors import ConfigError, NotFound, VersionConflict
 from opentrade.services.rates import RateBook, convert
 from opentrade.services.registry import PageRequest, PageResult
 from opentrade.store import audit, revision
@@ -30,18 +30,6 @@ P, H = InvestmentProject.__table__, ProjectStageChange.__table__
 CLOSED = ("operating", "dropped")  # stages without a pending next action
 FOREIGN_FUNDED = ("foreign", "hmt")
 KEEP: Final = object()  # update_project: leave this field as it is
-
-
-class VersionConflict(OpentradeError):
-    """The record changed since the caller read it (optimistic locking): reload and try again."""
-
-    exit_code = 3
-
-    def __init__(self, project_id: int, expected: int, current: int | None):
-        self.project_id, self.expected, self.current = project_id, expected, current
-        now = f"it is now at version {current}" if current is not None else "it changed"
-        super().__init__(f"project {project_id} was changed by someone else since you read version {expected} "
-                         f"({now}); reload it and try again")
 
 
 @contextmanager

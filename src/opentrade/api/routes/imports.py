@@ -124,7 +124,7 @@ async def upload(
                                              max_bytes=limit, actor=principal.actor, ip=client_ip(request))
         except ImportRejected as exc:
             return error_response(422, "ImportRejected", exc.report.summary().replace(str(target), name),
-                                  reject_details(exc, limit=settings.max_reported_errors, file=name))
+                                  reject_details(exc, limit=settings.max_reported_errors, file=name), code=exc.code)
         except InputFileError as exc:
             raise InputFileError(name, exc.reason.replace(str(target), name), exc.column) from None
     finally:

@@ -1,7 +1,8 @@
 """The investment pipeline and aftercare: board, KPIs, stage moves and project edits (edit scope; optimistic
 locking), visits, enquiries.
 
-Handlers parse parameters and call :mod:`opentrade.services.pipeline`; a stale ``expected_version`` is a 409.
+Handlers parse parameters and call :mod:`opentrade.services.pipeline`; a stale ``expected_version`` is a 409
+(``VersionConflict`` in :data:`opentrade.errors.ERROR_TABLE`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 
 from opentrade.api.deps import client_ip, get_db, get_settings, require_edit
-from opentrade.api.errors import ApiError
 from opentrade.api.schemas import ErrorBody, Page
 from opentrade.api.schemas_pipeline import (
     AftercareVisitPublic,
@@ -63,34 +63,21 @@ Editor = Annotated[Principal, Depends(require_edit)]
 CONFLICT = {409: {"model": ErrorBody, "description": "someone else changed the project: reload"}}
 
 
-def _conflict(exc: pipeline.VersionConflict) -> ApiError:
-    return ApiError(409, str(exc), type_="VersionConflict",
-                    details={"project_id": exc.project_id, "expected_version": exc.expected,
-                             "current_version": exc.current})
-
-
 @router.post("/projects/{project_id}/stage", response_model=StageMoveResult,
              summary="Move a project to another stage (edit scope; optimistic locking)",
              responses={**CONFLICT, 400: {"model": ErrorBody, "description": "the pipeline rules forbid this move"}})
 def move(db: Db, project_id: ProjectId, body: StageMove, request: Request, principal: Editor) -> dict:
-    try:
-        return pipeline.move_project(db, project_id, body.to_stage, expected_version=body.expected_version,
-                                     on_date=body.on_date or dt.date.today(), reason=body.reason,
-                                     actor=principal.actor, skip=body.skip, reopen=body.reopen,
-                                     ip=client_ip(request))
-    except pipeline.VersionConflict as exc:
-        raise _conflict(exc) from None
+    return pipeline.move_project(db, project_id, body.to_stage, expected_version=body.expected_version,
+                                 on_date=body.on_date or dt.date.today(), reason=body.reason,
+                                 actor=principal.actor, skip=body.skip, reopen=body.reopen, ip=client_ip(request))
 
 
 @router.patch("/projects/{project_id}", response_model=ProjectEditResult, responses=CONFLICT,
               summary="Change a project's owner, next action or its date (edit scope; optimistic locking)")
 def edit(db: Db, project_id: ProjectId, body: ProjectEdit, request: Request, principal: Editor) -> dict:
     fields = {k: getattr(body, k) for k in ("owner", "next_action", "next_action_on") if k in body.model_fields_set}
-    try:
-        return pipeline.update_project(db, project_id, expected_version=body.expected_version, **fields,
-                                       actor=principal.actor, ip=client_ip(request))
-    except pipeline.VersionConflict as exc:
-        raise _conflict(exc) from None
+    return pipeline.update_project(db, project_id, expected_version=body.expected_version, **fields,
+                                   actor=principal.actor, ip=client_ip(request))
 
 
 @router.get("/projects/{project_id}/history", response_model=list[StageChangePublic],
