@@ -109,8 +109,8 @@ def test_enterprise_detail_has_reasons_years_and_projects(small, small_db, make_
 def test_not_found_shapes(small) -> None:
     missing = small.get(f"/api/v1/enterprises/{make_uscc(999)}")
     assert missing.status_code == 404
-    assert missing.json() == {"error": {"type": "NotFound", "message": f"no enterprise with USCC {make_uscc(999)}",
-                                        "details": None}}
+    assert missing.json() == {"error": {"type": "NotFound", "code": "not_found",
+                                        "message": f"no enterprise with USCC {make_uscc(999)}", "details": None}}
     route = small.get("/api/v1/no-such-thing")
     assert route.status_code == 404 and route.json()["error"]["type"] == "NotFound"
     method = small.delete("/api/v1/enterprises")

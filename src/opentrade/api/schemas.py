@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Generic, Literal, TypeVar
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from opentrade.domain.vocabulary import (
+    CORE_DIGITAL_FILTER,
+    FOREIGN_FUNDED_FILTER,
+    DigitalCategory,
+    EnterpriseStatus,
+    Ownership,
+    PartnerKind,
+    Protection,
+    Restoration,
+    SpaceKind,
+    Stage,
+)
+
+__all__ = ["DigitalCategoryFilter", "OwnershipFilter", "PartnerKind", "Protection", "Restoration", "SpaceKind",
+           "Stage", "Status"]
+
 T = TypeVar("T")
 
-Ownership = Literal["domestic", "foreign", "hmt"]
-OwnershipFilter = Literal["domestic", "foreign", "hmt", "foreign_funded"]
-Status = Literal["active", "closed", "moved_out"]
-Stage = Literal["lead", "contacted", "negotiating", "signed", "landed", "operating", "dropped"]
-PartnerKind = Literal["friendly_city", "organisation", "platform"]
-Protection = Literal["national", "municipal", "district", "registered"]
-Restoration = Literal["unrestored", "restoring", "restored"]
-SpaceKind = Literal["building", "park"]
+Status = EnterpriseStatus
+# The list filters accept a named set besides the single values: foreign_funded (foreign + hmt), core (01-04).
+OwnershipFilter = StrEnum(  # type: ignore[misc]
+    "OwnershipFilter", {**{m.name: m.value for m in Ownership}, "FOREIGN_FUNDED": FOREIGN_FUNDED_FILTER})
+DigitalCategoryFilter = StrEnum(  # type: ignore[misc]
+    "DigitalCategoryFilter", {**{m.name: m.value for m in DigitalCategory}, "CORE": CORE_DIGITAL_FILTER})
 
 
 class Page(BaseModel, Generic[T]):

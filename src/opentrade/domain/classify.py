@@ -20,10 +20,14 @@ import json
 import re
 import string
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from opentrade.refdata.standards import Taxonomy
+from opentrade.domain.vocabulary import CORE_DIGITAL
+
+if TYPE_CHECKING:  # the taxonomy is handed in: the domain reads no files
+    from opentrade.refdata.standards import Taxonomy
 
 _STRIP = " \t\r\n\u00a0\u3000"  # an explicit set: Python's and polars' ideas of whitespace differ
 _UPPER, _LOWER = string.ascii_uppercase, string.ascii_lowercase
@@ -43,7 +47,7 @@ class Classification:
     @property
     def is_core(self) -> bool:
         """Digital-economy core industries are categories 01-04."""
-        return self.de_category in ("01", "02", "03", "04")
+        return self.de_category in CORE_DIGITAL
 
 
 # --- text fragments shared by both implementations --------------------------------------------------

@@ -19,16 +19,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from opentrade.domain.vocabulary import PIPELINE_LINE, PIPELINE_STAGES, SIGNED_OR_LATER, STAGE_ZH, Stage
 from opentrade.errors import TransitionError
 
-LINE: tuple[str, ...] = ("lead", "contacted", "negotiating", "signed", "landed", "operating")
-DROPPED = "dropped"
-STAGES: tuple[str, ...] = (*LINE, DROPPED)
-FINAL = "operating"
+__all__ = ["DROPPED", "FINAL", "LINE", "OPEN", "SIGNED_OR_LATER", "STAGES", "STAGE_ZH", "Transition", "TransitionError",
+           "check_transition"]
+
+LINE: tuple[str, ...] = PIPELINE_LINE
+DROPPED: str = Stage.DROPPED.value
+STAGES: tuple[str, ...] = PIPELINE_STAGES
+FINAL: str = Stage.OPERATING.value
 OPEN: tuple[str, ...] = LINE[:-1]  # stages a project can be dropped from
-SIGNED_OR_LATER: tuple[str, ...] = ("signed", "landed", "operating")
-STAGE_ZH = {"lead": "线索", "contacted": "已接洽", "negotiating": "洽谈", "signed": "签约", "landed": "落地",
-            "operating": "运营", "dropped": "终止"}
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import polars as pl
 
+from opentrade.domain.vocabulary import PIPELINE_STAGES
 from opentrade.ingest import values as v
 from opentrade.refdata.countries import country_spellings, currency_codes
 
@@ -117,7 +118,7 @@ OWNERSHIP = {
 }
 STATUS = {"active": "active", "存续": "active", "在业": "active", "开业": "active", "closed": "closed", "注销": "closed",
           "吊销": "closed", "moved_out": "moved_out", "迁出": "moved_out"}
-STAGE = {s: s for s in ["lead", "contacted", "negotiating", "signed", "landed", "operating", "dropped"]} | {
+STAGE = {s: s for s in PIPELINE_STAGES} | {
     "线索": "lead", "已接洽": "contacted", "洽谈": "negotiating", "签约": "signed", "落地": "landed", "运营": "operating",
     "投产": "operating", "终止": "dropped"}
 PARTNER_KIND = {"friendly_city": "friendly_city", "friendly city": "friendly_city", "友好城市": "friendly_city",

@@ -28,18 +28,19 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, insert, select, update
 
+from opentrade.domain.vocabulary import Role, Scope, values
 from opentrade.errors import ConfigError, LoginRefused, NotFound, TokenRefused
 from opentrade.store import audit, revision
 from opentrade.store.db import Database
 from opentrade.store.models import ApiToken, AppUser
 
 U, T = AppUser.__table__, ApiToken.__table__
-ROLES = ("viewer", "analyst", "admin")
-SCOPES = ("read", "import", "edit", "admin")
+ROLES: tuple[str, ...] = values(Role)
+SCOPES: tuple[str, ...] = values(Scope)
 ROLE_SCOPES: dict[str, frozenset[str]] = {
-    "viewer": frozenset({"read"}),
-    "analyst": frozenset({"read", "import", "edit"}),
-    "admin": frozenset(SCOPES),
+    Role.VIEWER: frozenset({Scope.READ.value}),
+    Role.ANALYST: frozenset({Scope.READ.value, Scope.IMPORT.value, Scope.EDIT.value}),
+    Role.ADMIN: frozenset(SCOPES),
 }
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,63}$")
 MIN_PASSWORD = 10

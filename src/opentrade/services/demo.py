@@ -37,6 +37,13 @@ from sqlalchemy import Connection, func, select
 from stdnum.cn import uscc as stdnum_uscc
 
 from opentrade.domain.classify import Classification, classify_one
+from opentrade.domain.vocabulary import (
+    PIPELINE_STAGES,
+    PROTECTED_LANDMARK_LEVELS,
+    EnterpriseStatus,
+    Restoration,
+    values,
+)
 from opentrade.ingest.readers import RawTable
 from opentrade.ingest.schemas import SPECS, EntitySpec
 from opentrade.refdata.standards import Taxonomy, load_taxonomy
@@ -46,6 +53,7 @@ from opentrade.store.models import Enterprise
 from opentrade.store.upsert import StagingArea, staging_area
 
 SEED = 20240614
+CLOSED, MOVED_OUT = EnterpriseStatus.CLOSED.value, EnterpriseStatus.MOVED_OUT.value
 AS_OF = dt.date(2024, 6, 14)  # the seed report's date: the KPIs reproduce the seed at this date
 YEARS = (2019, 2020, 2021, 2022, 2023)
 NAMED_FILE = "named.yaml"
@@ -230,7 +238,7 @@ PROJECT_KINDS = (
     "Green building retrofit", "Regional headquarters upgrade", "Data-services centre", "Online-platform office",
     "Intelligent-manufacturing demonstration line",
 )
-STAGES = ("lead", "contacted", "negotiating", "signed", "landed", "operating", "dropped")
+STAGES = PIPELINE_STAGES
 
 
 # --- the public API ------------------------------------------------------------------------------------------
@@ -517,7 +525,7 @@ class _Generator:
         for p in rng.choices(everything, [p.weight for p in everything], k=t.inactive_firms):
             scope, core = self._scope(p, None)
             est = self._established(earliest=1995, latest=dt.date(2017, 12, 31))
-            firm = _Firm(self._uscc(est), p, scope, core, est, status=rng.choice(("closed", "closed", "moved_out")))
+            firm = _Firm(self._uscc(est), p, scope, core, est, status=rng.choice((CLOSED, CLOSED, MOVED_OUT)))
             firm.closed_year = rng.randint(max(2019, est.year + 1), 2022)
             firms.append(firm)
         rng.shuffle(firms)
@@ -685,7 +693,7 @@ class _Generator:
     def _heritage(self) -> tuple[dict[str, list], list[str]]:
         rng, t = self.rng, self.targets
         n = t.heritage_sites - len(self.named["heritage"])
-        named_protected = sum(h["protection_level"] in ("national", "municipal") for h in self.named["heritage"])
+        named_protected = sum(h["protection_level"] in PROTECTED_LANDMARK_LEVELS for h in self.named["heritage"])
         names = {h["name_zh"] for h in self.named["heritage"]}
         relic_uses = [u for u, (relic, _) in HERITAGE_USES.items() if relic]
         other_uses = [u for u, (relic, _) in HERITAGE_USES.items() if not relic]
@@ -741,7 +749,7 @@ class _Generator:
             site["status"], site["restored_area_m2"] = "restoring", remaining
         for site in sites:
             if not site["industrial_relic"]:
-                site["status"] = rng.choices(("unrestored", "restoring", "restored"), (5, 1, 3))[0]
+                site["status"] = rng.choices(values(Restoration), (5, 1, 3))[0]
                 if site["status"] == "restored":
                     site["restored_area_m2"] = site["floor_area_m2"]
         restored = sorted((s for s in relics if s["status"] == "restored"), key=lambda s: -s["floor_area_m2"])

@@ -8,12 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import Connection, and_, case, func, or_, select
 
 from opentrade.domain.kpi import KpiDefinition, KpiResult, Provenance, growth_rates, share
+from opentrade.domain.vocabulary import (
+    CORE_DIGITAL,
+    FOREIGN_FUNDED,
+    PROTECTED_LANDMARK_LEVELS,
+    EnterpriseStatus,
+)
 from opentrade.store import kpi_queries
 from opentrade.store.db import Database
 from opentrade.store.models import DistrictStatistic, Enterprise, EnterpriseYear, HeritageSite, University
-
-CORE_DIGITAL = ("01", "02", "03", "04")
-FOREIGN = ("foreign", "hmt")
 
 D = KpiDefinition
 DEFINITIONS: dict[str, KpiDefinition] = {
@@ -73,7 +76,7 @@ class _Calculator:
     def _active(self):
         """Firms registered by the date and still operating in the district."""
         return and_(
-            Enterprise.status == "active",
+            Enterprise.status == EnterpriseStatus.ACTIVE,
             or_(Enterprise.established_on.is_(None), Enterprise.established_on <= self.as_of),
         )
 
@@ -82,7 +85,7 @@ class _Calculator:
         if self._counts is None:
             groups = {
                 "all": Enterprise.id.is_not(None),
-                "foreign": Enterprise.ownership.in_(FOREIGN),
+                "foreign": Enterprise.ownership.in_(FOREIGN_FUNDED),
                 "hq_rd": or_(Enterprise.mnc_regional_hq, Enterprise.rd_centre),
                 "digital": Enterprise.de_category.in_(CORE_DIGITAL),
             }
@@ -201,7 +204,7 @@ class _Calculator:
 
     def protected_landmarks(self) -> KpiResult:
         return self._heritage("protected_landmarks", func.count(), "heritage sites protected at national or "
-                              "municipal level", "全国重点及市级文物保护单位数", HeritageSite.protection_level.in_(("national", "municipal")))
+                              "municipal level", "全国重点及市级文物保护单位数", HeritageSite.protection_level.in_(PROTECTED_LANDMARK_LEVELS))
 
     def relic_area_m2(self) -> KpiResult:
         return self._heritage("relic_area_m2", func.sum(HeritageSite.floor_area_m2),

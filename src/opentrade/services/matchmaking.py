@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from opentrade.analytics.matching import Matches, top_matches
 from opentrade.analytics.matching import shortlist_firms as _shortlist
+from opentrade.domain.vocabulary import PartnerKind
 from opentrade.errors import ConfigError, NotFound
 from opentrade.refdata.market_model import ModelConfig, load_model_config
 from opentrade.services.markets import model_inputs, rank_markets
@@ -36,7 +37,8 @@ from opentrade.services.registry import registry_version
 from opentrade.store.db import Database
 from opentrade.store.models import Buyer, Enterprise, EnterpriseYear, Event, Partner
 
-CHANNEL_KINDS = ("platform", "organisation", "friendly_city", "direct")
+#: channel kinds, strongest first: a partner of each kind, or none ("direct")
+CHANNEL_KINDS = (PartnerKind.PLATFORM.value, PartnerKind.ORGANISATION.value, PartnerKind.FRIENDLY_CITY.value, "direct")
 DIRECT_STRENGTH = 0.2
 FIT_DE, FIT_GBT, FIT_CLUSTER = 1.0, 0.9, 0.6
 CHANNEL_NAMES = {"platform": ("合作平台", "partner platform"), "organisation": ("合作机构", "organisation"),

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, and_, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
 from opentrade.domain import pipeline as rules
+from opentrade.domain.vocabulary import CLOSED_STAGES, FOREIGN_FUNDED, EnterpriseStatus
 from opentrade.errors import ConfigError, NotFound, VersionConflict
 from opentrade.services.rates import RateBook, convert
 from opentrade.services.registry import PageRequest, PageResult
@@ -27,8 +28,6 @@ from opentrade.store.db import Database, translate_operational_error
 from opentrade.store.models import AftercareVisit, Enquiry, Enterprise, InvestmentProject, ProjectStageChange
 
 P, H = InvestmentProject.__table__, ProjectStageChange.__table__
-CLOSED = ("operating", "dropped")  # stages without a pending next action
-FOREIGN_FUNDED = ("foreign", "hmt")
 KEEP: Final = object()  # update_project: leave this field as it is
 
 
@@ -147,7 +146,7 @@ def _column(stage: str) -> dict[str, Any]:
 
 def _is_overdue(project: dict[str, Any], as_of: dt.date) -> bool:
     due = project["next_action_on"]
-    return project["stage"] not in CLOSED and due is not None and due < as_of
+    return project["stage"] not in CLOSED_STAGES and due is not None and due < as_of
 
 
 def pipeline_board(db: Database, *, as_of: dt.date, reference_dir: Path | None = None) -> dict[str, Any]:
@@ -228,7 +227,7 @@ def pipeline_kpis(db: Database, *, as_of: dt.date, reference_dir: Path | None = 
         enquiries = conn.execute(select(Enquiry.received_at, Enquiry.responded_at, Enquiry.synthetic).where(
             Enquiry.received_at >= dt.datetime.combine(start + dt.timedelta(days=1), dt.time()),
             Enquiry.received_at < end)).all()
-        is_ff = and_(Enterprise.ownership.in_(FOREIGN_FUNDED), Enterprise.status == "active")
+        is_ff = and_(Enterprise.ownership.in_(FOREIGN_FUNDED), Enterprise.status == EnterpriseStatus.ACTIVE)
         visits = conn.execute(select(AftercareVisit.enterprise_id, AftercareVisit.synthetic, is_ff.label("ff"))
                               .join(Enterprise, Enterprise.id == AftercareVisit.enterprise_id)
                               .where(AftercareVisit.visited_on > start, AftercareVisit.visited_on <= as_of)).all()
@@ -284,7 +283,7 @@ def pipeline_kpis(db: Database, *, as_of: dt.date, reference_dir: Path | None = 
             "rests_on_synthetic": any(v.synthetic for v in visits)},
         "overdue_next_actions": {
             "count": len(overdue), "project_ids": overdue,
-            "provenance": (f"{len(overdue)} of {sum(p['stage'] not in CLOSED for p in projects)} projects not "
+            "provenance": (f"{len(overdue)} of {sum(p['stage'] not in CLOSED_STAGES for p in projects)} projects not "
                            f"operating or dropped have a next action dated before {as_of}"),
             "rests_on_synthetic": any(p["synthetic"] for p in projects if p["overdue"])},
     }

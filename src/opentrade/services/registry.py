@@ -18,6 +18,12 @@ import polars as pl
 from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import aliased
 
+from opentrade.domain.vocabulary import (
+    CORE_DIGITAL,
+    CORE_DIGITAL_FILTER,
+    FOREIGN_FUNDED,
+    FOREIGN_FUNDED_FILTER,
+)
 from opentrade.errors import ConfigError, NotFound
 from opentrade.ingest.schemas import SPECS
 from opentrade.refdata.standards import Taxonomy
@@ -36,8 +42,6 @@ from opentrade.store.models import (
 MAX_PAGE_SIZE = 500
 #: firm-level figures withheld from anonymous readers (see opentrade.api.deps.sees_firm_money)
 FIRM_MONEY = ("revenue", "tax", "foreign_revenue")
-CORE_DIGITAL = ("01", "02", "03", "04")
-FOREIGN_FUNDED = ("foreign", "hmt")
 
 
 @dataclass(frozen=True)
@@ -136,9 +140,9 @@ def _enterprise_where(f: EnterpriseFilter) -> list[ColumnElement[bool]]:
             where.append(or_(padded.contains(f";{f.cluster};", autoescape=True),
                              padded.contains(f";{f.cluster}.", autoescape=True)))
     if f.de_category:
-        where.append(e.de_category.in_(CORE_DIGITAL) if f.de_category == "core" else e.de_category == f.de_category)
+        where.append(e.de_category.in_(CORE_DIGITAL) if f.de_category == CORE_DIGITAL_FILTER else e.de_category == f.de_category)
     if f.ownership:
-        where.append(e.ownership.in_(FOREIGN_FUNDED) if f.ownership == "foreign_funded"
+        where.append(e.ownership.in_(FOREIGN_FUNDED) if f.ownership == FOREIGN_FUNDED_FILTER
                      else e.ownership == f.ownership)
     if f.origin_country:
         where.append(e.origin_country == f.origin_country.upper())

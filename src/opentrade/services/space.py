@@ -18,12 +18,11 @@ import numpy as np
 from sqlalchemy import and_, case, func, or_, select
 
 from opentrade.analytics.allocation import allocate
+from opentrade.domain.vocabulary import CORE_DIGITAL, EnterpriseStatus
 from opentrade.errors import ConfigError
 from opentrade.refdata.standards import load_taxonomy
 from opentrade.store.db import Database
 from opentrade.store.models import Enterprise, EnterpriseYear, HeritageSite, Space, Tenancy
-
-CORE_DIGITAL = ("01", "02", "03", "04")
 
 
 def _current_tenancy(as_of: dt.date):
@@ -46,7 +45,7 @@ def _candidates(conn, as_of: dt.date, limit: int, usccs: list[str] | None, max_s
     housed = select(Tenancy.enterprise_id).where(_current_tenancy(as_of))
     stmt = (select(e.id, e.uscc, e.name_zh, e.name_en, e.clusters, e.established_on, y.employees)
             .outerjoin(y, (y.enterprise_id == e.id) & (y.year == latest))
-            .where(e.status == "active", e.de_category.in_(CORE_DIGITAL), e.id.not_in(housed)))
+            .where(e.status == EnterpriseStatus.ACTIVE, e.de_category.in_(CORE_DIGITAL), e.id.not_in(housed)))
     if usccs:
         stmt = stmt.where(e.uscc.in_([u.strip().upper() for u in usccs]))
     else:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, bindparam, text
 
-FOREIGN = ("foreign", "hmt")
-CORE_DIGITAL = ("01", "02", "03", "04")
+from opentrade.domain.vocabulary import CORE_DIGITAL, FOREIGN_FUNDED
 
 
 def _firms_join(conn: Connection) -> str:
@@ -27,7 +26,7 @@ def foreign_revenue_by_year(conn: Connection, years: list[int]) -> dict[int, tup
         f"FROM {_firms_join(conn)} AND y.year IN :years "
         "WHERE e.ownership IN :owners AND y.revenue IS NOT NULL GROUP BY y.year"
     ).bindparams(bindparam("years", expanding=True), bindparam("owners", expanding=True))
-    rows = conn.execute(sql, {"years": list(years), "owners": list(FOREIGN)})
+    rows = conn.execute(sql, {"years": list(years), "owners": list(FOREIGN_FUNDED)})
     return {int(y): (float(rev), int(n), int(syn or 0)) for y, rev, n, syn in rows}
 
 

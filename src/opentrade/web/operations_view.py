@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from opentrade.domain.vocabulary import PIPELINE_STAGES
 from opentrade.errors import ConfigError
 from opentrade.refdata.market_model import load_model_config
 from opentrade.refdata.reference import load_reference
@@ -30,7 +31,7 @@ REGION_TUPLES = {"asean,lac": ("asean", "lac"), "asean": ("asean",), "lac": ("la
 MATCH_PAGE_SIZE = 25
 SHORTLIST_LIMIT = 25
 CHART_MARKETS = 15
-STAGES = ("lead", "contacted", "negotiating", "signed", "landed", "operating", "dropped")
+STAGES = PIPELINE_STAGES
 MEETING_ORDERS = ("slot", "firm", "buyer")
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import polars as pl
 from sqlalchemy import Select, case, func, select
 
+from opentrade.domain.vocabulary import DigitalCategory, Ownership, Restoration, values
 from opentrade.errors import NotFound
 from opentrade.services import registry
 from opentrade.store.db import Database
@@ -29,8 +30,8 @@ from opentrade.store.models import (
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 200
-OWNERSHIPS = ("domestic", "foreign", "hmt")
-DE_CATEGORIES = ("01", "02", "03", "04", "05")
+OWNERSHIPS = values(Ownership)
+DE_CATEGORIES = values(DigitalCategory)
 SORTS = {"name": "name_zh", "uscc": "uscc", "established": "established_on", "industry": "industry_code"}
 
 
@@ -204,7 +205,7 @@ LEVEL_ORDER = case({"national": 0, "municipal": 1, "district": 2}, value=Heritag
 
 def heritage_page(db: Database, *, page: int = 1, page_size: int = PAGE_SIZE, status: str = "") -> Page:
     h = HeritageSite
-    cond = [h.status == status] if status in ("restored", "restoring", "unrestored") else []
+    cond = [h.status == status] if status in values(Restoration) else []
     with db.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(h).where(*cond)).scalar_one()
         pages = max(1, -(-total // page_size))

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from opentrade.api.deps import client_ip, current_principal, get_db, require_admin
 from opentrade.api.schemas import Page
+from opentrade.domain.vocabulary import Role, Scope
 from opentrade.services import auth
 from opentrade.services.auth import Principal
 from opentrade.services.exporter import MEDIA, frame_bytes
@@ -25,8 +26,6 @@ from opentrade.store.db import Database
 router = APIRouter(tags=["admin"])
 Db = Annotated[Database, Depends(get_db)]
 Admin = Annotated[Principal, Depends(require_admin)]
-Role = Literal["viewer", "analyst", "admin"]
-Scope = Literal["read", "import", "edit", "admin"]
 XLSX_MAX_ROWS = 1_048_575
 
 

@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
@@ -22,6 +22,7 @@ from starlette.background import BackgroundTask
 
 from opentrade.api.deps import current_principal, get_db, get_settings, sees_firm_money
 from opentrade.api.schemas import (
+    DigitalCategoryFilter,
     EnterpriseDetail,
     EnterprisePublic,
     EventPublic,
@@ -73,7 +74,7 @@ async def enterprise_query(
     cluster: Annotated[str | None, Query(
         pattern=r"^[1-4](\.[a-z0-9_]{1,40})?$",
         description="1+2+3+4 cluster id (e.g. 2.ai_plus), or a tier 1-4 for any of its clusters")] = None,
-    de_category: Annotated[Literal["01", "02", "03", "04", "05", "core"] | None, Query(
+    de_category: Annotated[DigitalCategoryFilter | None, Query(
         description="NBS digital-economy category; core = 01-04")] = None,
     ownership: Annotated[OwnershipFilter | None, Query(
         description="foreign_funded = foreign + hmt (HK/Macao/Taiwan-invested)")] = None,
