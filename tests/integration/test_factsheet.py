@@ -14,12 +14,12 @@ from sqlalchemy import select
 
 from opentrade.domain.kpi import KpiResult
 from opentrade.errors import NotFound
+from opentrade.i18n import Translator
 from opentrade.services.demo import AS_OF, TARGETS
 from opentrade.services.factsheet import MISSING, STRINGS, FactSheet, build_factsheet, render_html, render_pdf
 from opentrade.services.kpis import DEFINITIONS, compute_kpis
 from opentrade.store.db import Database
 from opentrade.store.models import Event
-from opentrade.web.i18n import Translator
 from tests.integration.test_demo import demo_db  # noqa: F401 - the module-scoped demo registry, reused
 
 HOSTILE = "<script>alert(1)</script>"

@@ -1,5 +1,6 @@
-"""The cockpit's catalogues: both languages hold the same keys with the same placeholders, and every key the
-templates and the web package ask for exists; language negotiation and localised formats."""
+"""The catalogues: both languages hold the same keys with the same placeholders, every key the templates and the
+web package ask for exists, every stable error code is translated, and the files of a language merge (a key in two
+files refused); language negotiation and localised formats."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from opentrade.errors import ERROR_CODES, ConfigError
+from opentrade.i18n import LANGUAGES, Translator, catalogue, catalogue_files, load_catalogue, negotiate
+from opentrade.services import factsheet
 from opentrade.web import pages
-from opentrade.web.i18n import LANGUAGES, Translator, catalogue, negotiate
 
 WEB = Path(pages.__file__).parent
+TEMPLATE_DIRS = [WEB / "templates", Path(factsheet.__file__).parent / "templates"]
 #: t('literal key') in templates and Python; keys built at run time (t('nav.' ~ key)) are listed below
 LITERAL = re.compile(r"""\bt\(\s*f?["']([a-z_]+\.[A-Za-z0-9_.,]+)["']""")
 DYNAMIC = re.compile(r"""\bt\(\s*'([a-z_]+\.)'\s*~""")
@@ -38,8 +42,12 @@ DYNAMIC_VALUES = {
 }
 
 
+def _templates() -> list[Path]:
+    return [p for folder in TEMPLATE_DIRS for p in sorted(folder.glob("*.html"))]
+
+
 def _sources() -> list[Path]:
-    return sorted((WEB / "templates").glob("*.html")) + sorted(WEB.glob("*.py"))
+    return _templates() + sorted(WEB.glob("*.py"))
 
 
 def _fields(text: str) -> set[str]:
@@ -74,12 +82,37 @@ def test_every_key_used_exists() -> None:
 def test_templates_have_no_bare_interface_text() -> None:
     """Text between tags in templates must come from t(…): only symbols, codes and markup stay literal."""
     allowed = re.compile(r"^[\s\W\d]*$|^(CSV|XLSX|SHA-256|m²)$")
-    for path in sorted((WEB / "templates").glob("*.html")):
+    for path in _templates():
         text = re.sub(r"{%.*?%}|{{.*?}}|{#.*?#}", " ", path.read_text(encoding="utf-8"), flags=re.S)
         text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", text, flags=re.S)
         for chunk in re.findall(r">([^<>]+)<", text):
             for word in chunk.split():
                 assert allowed.match(word), f"{path.name}: literal text {word!r}"
+
+
+def test_every_error_code_is_translated() -> None:
+    for lang in LANGUAGES:
+        missing = [code for code in ERROR_CODES if not catalogue(lang).get(f"error.{code}", "").strip()]
+        assert missing == [], f"{lang}: no text for error codes {missing}"
+    assert Translator("zh")("error.version_conflict") != Translator("en")("error.version_conflict")
+
+
+def test_a_language_is_every_file_of_it_merged(tmp_path: Path) -> None:
+    assert len(catalogue_files("zh")) >= 3 and [p.name.split(".")[0] for p in catalogue_files("zh")] == [
+        p.name.split(".")[0] for p in catalogue_files("en")]
+    (tmp_path / "web.zh.json").write_text('{"a.one": "一"}', encoding="utf-8")
+    (tmp_path / "issues.zh.json").write_text('{"issue.bad_date": "日期无效"}', encoding="utf-8")
+    (tmp_path / "web.en.json").write_text('{"a.one": "one"}', encoding="utf-8")
+    assert load_catalogue("zh", tmp_path) == {"a.one": "一", "issue.bad_date": "日期无效"}
+    assert load_catalogue("en", tmp_path) == {"a.one": "one"}
+    (tmp_path / "more.zh.json").write_text('{"a.one": "又一"}', encoding="utf-8")
+    with pytest.raises(ConfigError, match="'a.one' is defined in"):
+        load_catalogue("zh", tmp_path)
+    (tmp_path / "more.zh.json").write_text('["not", "an", "object"]', encoding="utf-8")
+    with pytest.raises(ConfigError, match="one JSON object of strings"):
+        load_catalogue("zh", tmp_path)
+    with pytest.raises(ConfigError, match="unknown language"):
+        load_catalogue("fr", tmp_path)
 
 
 @pytest.mark.parametrize(

@@ -17,12 +17,12 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from opentrade import __version__
 from opentrade.domain.kpi import KpiResult
 from opentrade.errors import ConfigError, NotFound
+from opentrade.i18n import Translator
 from opentrade.services.kpis import compute_kpis
 from opentrade.store.db import Database
 from opentrade.store.models import Event
-from opentrade.web.i18n import Translator
 
-TEMPLATES = Path(__file__).resolve().parents[1] / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "factsheet.html"
 MISSING = "—"
 COUNT_UNITS = ("enterprises", "sites", "persons", "universities")  # units the catalogue has words for

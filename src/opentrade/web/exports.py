@@ -9,13 +9,13 @@ from collections.abc import Callable, Mapping
 import polars as pl
 
 from opentrade.errors import ConfigError
+from opentrade.i18n import Translator
 from opentrade.refdata.reference import load_reference
 from opentrade.services.exporter import MEDIA, frame_bytes
 from opentrade.services.kpis import compute_kpis
 from opentrade.services.registry import FIRM_MONEY
 from opentrade.store.db import Database
 from opentrade.web import markets_view, operations_view, queries
-from opentrade.web.i18n import Translator
 
 
 def _frame(rows: list[dict]) -> pl.DataFrame:

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from opentrade.errors import NotFound, OpentradeError
+from opentrade.i18n import Translator
 from opentrade.services import factsheet
 from opentrade.store.db import Database
 from opentrade.web import operations_view as ov
 from opentrade.web import queries
-from opentrade.web.i18n import Translator
 from opentrade.web.pages import is_partial, not_found, render, require_public_read, translator
 
 

@@ -18,13 +18,13 @@ import polars as pl
 
 from opentrade.domain.vocabulary import PIPELINE_STAGES
 from opentrade.errors import ConfigError
+from opentrade.i18n import Translator
 from opentrade.refdata.market_model import load_model_config
 from opentrade.refdata.reference import load_reference
 from opentrade.refdata.standards import load_taxonomy
 from opentrade.services import expo, matchmaking, pipeline, space
 from opentrade.store.db import Database
 from opentrade.web import queries
-from opentrade.web.i18n import Translator
 
 REGIONS = ("asean,lac", "asean", "lac")
 REGION_TUPLES = {"asean,lac": ("asean", "lac"), "asean": ("asean",), "lac": ("lac",)}

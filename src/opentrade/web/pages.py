@@ -15,13 +15,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from opentrade import __version__
 from opentrade.api.cache import cached_kpis
 from opentrade.errors import OpentradeError
+from opentrade.i18n import COOKIE, LANGUAGES, Translator, catalogue, negotiate
 from opentrade.ingest.schemas import SPECS
 from opentrade.refdata.reference import load_reference
 from opentrade.refdata.standards import load_taxonomy
 from opentrade.services import space
 from opentrade.store.db import Database
 from opentrade.web import exports, markets_view, operations_view, queries
-from opentrade.web.i18n import COOKIE, LANGUAGES, Translator, catalogue, negotiate
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAV = [

@@ -1,7 +1,10 @@
-"""Interface language: catalogues (one JSON file per language), negotiation, and Babel formatting of values.
+"""Interface language: catalogues, negotiation, and Babel formatting of values.
 
-Every interface string comes from ``locales/<lang>.json`` (flat ``"section.key": "text"``); a unit test checks
-both catalogues hold the same keys and that every key a template or this package asks for exists.
+A language's catalogue is every ``locales/<part>.<lang>.json`` merged (flat ``"section.key": "text"``): ``web``
+for the cockpit, ``domain`` for the domain's words (ownership, stages, units …), ``errors`` for the stable error
+codes (``error.<code>``, :data:`opentrade.errors.ERROR_TABLE`). A feature adds its own file (``issues.zh.json``
+for importer issue codes, say) without touching the others; a key defined in two files is refused. Unit tests
+check that both languages hold the same keys and that every key a template or a module asks for exists.
 """
 
 from __future__ import annotations
@@ -17,6 +20,8 @@ from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_compact_currency, format_currency, format_decimal, format_percent
 
+from opentrade.errors import ConfigError
+
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 COOKIE = "lang"
@@ -24,9 +29,38 @@ LOCALES = {"zh": "zh_Hans_CN", "en": "en_GB"}
 CATALOGUE_DIR = Path(__file__).parent / "locales"
 
 
+def catalogue_files(lang: str, folder: Path = CATALOGUE_DIR) -> list[Path]:
+    """The files of one language's catalogue: ``<part>.<lang>.json``, in name order."""
+    return sorted(p for p in folder.glob(f"*.{lang}.json") if p.is_file())
+
+
+def load_catalogue(lang: str, folder: Path = CATALOGUE_DIR) -> dict[str, str]:
+    """Every file of the language merged into one mapping; a key in two files is a :class:`ConfigError`."""
+    if lang not in LANGUAGES:
+        raise ConfigError(f"unknown language {lang!r}; choose one of: {', '.join(LANGUAGES)}")
+    merged: dict[str, str] = {}
+    origin: dict[str, str] = {}
+    files = catalogue_files(lang, folder)
+    if not files:
+        raise ConfigError(f"no catalogue files *.{lang}.json in {folder}")
+    for path in files:
+        try:
+            part = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{path}: not a readable catalogue: {exc}") from None
+        if not isinstance(part, dict) or not all(isinstance(v, str) for v in part.values()):
+            raise ConfigError(f"{path}: a catalogue is one JSON object of strings")
+        for key, text in part.items():
+            if key in merged:
+                raise ConfigError(f"{path.name}: the key {key!r} is defined in {origin[key]} already")
+            merged[key], origin[key] = text, path.name
+    return merged
+
+
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    return json.loads((CATALOGUE_DIR / f"{lang}.json").read_text(encoding="utf-8"))
+    """The shipped catalogue of ``lang`` (read once per process)."""
+    return load_catalogue(lang)
 
 
 def negotiate(query: str | None, cookie: str | None, accept_language: str | None) -> str:
@@ -115,7 +149,8 @@ class Translator:
                 return value
         return format_date(value, format="medium", locale=self.locale)
 
-    def kpi_value(self, value, unit: str, qualifier: str | None = None) -> str:
+    def kpi_value(self, value: float | int | list[float | None] | None, unit: str,
+                  qualifier: str | None = None) -> str:
         """A headline figure in its unit: shares as percentages, areas in m², counts with grouping."""
         if value is None:
             return self.missing()
