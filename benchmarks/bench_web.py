@@ -66,7 +66,7 @@ PEER_DEFAULT_PATH = f"/registry/enterprise.json?_size={PAGE_SIZE}"
 
 def app_factory():
     """uvicorn's ``--factory`` entry: ``create_app`` on the database named by BENCH_WEB_DATABASE_URL."""
-    from opentrade.api.app import create_app
+    from opentrade.app import create_app
     from opentrade.store.db import Database
 
     return create_app(Database(os.environ["BENCH_WEB_DATABASE_URL"]))

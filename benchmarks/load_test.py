@@ -77,7 +77,7 @@ end
 
 def app_factory():
     """uvicorn's ``--factory`` entry: the app on LOAD_TEST_DATABASE_URL (settings from the environment)."""
-    from opentrade.api.app import create_app
+    from opentrade.app import create_app
     from opentrade.store.db import Database
 
     return create_app(Database(os.environ["LOAD_TEST_DATABASE_URL"]))

@@ -18,7 +18,7 @@ from opentrade.store.db import Database, needs_upgrade
 
 
 def create() -> FastAPI:
-    from opentrade.api.app import create_app
+    from opentrade.app import create_app
 
     settings = get_settings()
     db = Database(settings.resolved_database_url, migrate=False)

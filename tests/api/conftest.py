@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from opentrade.config import Settings
 from opentrade.services.demo import load_demo
 from opentrade.services.importer import import_file

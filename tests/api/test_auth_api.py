@@ -13,7 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, insert, select, update
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from opentrade.services import auth
 from opentrade.services.importer import import_file
 from opentrade.store.db import Database

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from opentrade.services import auth
 from opentrade.store.db import Database
 from opentrade.store.models import AuditLog

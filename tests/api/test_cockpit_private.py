@@ -7,7 +7,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from tests.api.conftest import api_settings
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from opentrade.services.demo import load_demo
 from opentrade.services.importer import import_file
 from opentrade.services.kpis import DEFINITIONS

@@ -16,7 +16,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from opentrade.store.db import Database
 from tests import databases
 from tests.api.conftest import AdminTokens, api_settings, build_small_registry

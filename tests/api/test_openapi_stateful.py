@@ -31,7 +31,7 @@ from schemathesis.checks import not_a_server_error, response_schema_conformance,
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.stateful.state_machine import StepInput, StepOutput
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from opentrade.store.db import Database
 from tests import databases
 from tests.api.conftest import AdminTokens, api_settings, build_small_registry

@@ -43,7 +43,7 @@ def test_bad_date_is_a_message_not_a_traceback(db_url: str) -> None:
 
 
 def test_the_import_command_knows_every_import_kind() -> None:
-    from opentrade.cli.main import KINDS
+    from opentrade.cli.imports import KINDS
     from opentrade.ingest.schemas import SPECS
 
     assert set(KINDS) == set(SPECS)

@@ -27,6 +27,7 @@ from opentrade.cli import main as cli_main
 from opentrade.errors import ImportRejected, InputFileError
 from opentrade.ingest.cells import FORMULA_PREFIXES
 from opentrade.ingest.schemas import SPECS
+from opentrade.options import Options
 from opentrade.services.importer import import_file
 from opentrade.store.checksum import content_checksum
 from opentrade.store.db import Database
@@ -74,7 +75,7 @@ def _attempt(db: Database, kind: str, name: str, content: bytes) -> str:
         path = Path(folder) / name
         path.write_bytes(content)
         try:
-            import_file(db, kind, path, write_rejects=True, max_bytes=50 * 1024**2)
+            import_file(db, kind, path, write_rejects=True, options=Options.from_settings(max_import_bytes=50 * 1024**2))
         except ImportRejected as exc:
             assert exc.report.issues.height > 0 and str(exc)
             assert Path(f"{path}.rejects.csv").is_file()

@@ -11,6 +11,7 @@ from sqlalchemy import delete, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from opentrade.errors import ImportRejected
+from opentrade.options import Options
 from opentrade.services import auth, pipeline
 from opentrade.services.importer import import_file
 from opentrade.store import audit
@@ -65,7 +66,7 @@ def test_an_import_is_audited_with_it_and_a_rejected_one_not_at_all(db: Database
     header = ["uscc", "name_zh", "ownership"]
     good = write_csv(tmp_path / "firms.csv", header, [[make_uscc(1), "甲公司", "domestic"],
                                                       [make_uscc(2), "乙公司", "foreign"]])
-    result = import_file(db, "enterprises", good, actor="alice/token:ci", ip="10.0.0.7")
+    result = import_file(db, "enterprises", good, options=Options(actor="alice/token:ci", ip="10.0.0.7"))
     (entry,) = _entries(db, action="import")
     assert (entry.actor, entry.entity, entry.ip) == ("alice/token:ci", "enterprise", "10.0.0.7")
     assert entry.after["kind"] == "enterprises" and entry.after["file"] == "firms.csv"
@@ -74,7 +75,7 @@ def test_an_import_is_audited_with_it_and_a_rejected_one_not_at_all(db: Database
     assert len(entry.after["sha256"]) == 64
     bad = write_csv(tmp_path / "bad.csv", header, [[make_uscc(3), "丙公司", "martian"]])
     with pytest.raises(ImportRejected):
-        import_file(db, "enterprises", bad, actor="alice", write_rejects=False)
+        import_file(db, "enterprises", bad, options=Options(actor="alice"), write_rejects=False)
     import_file(db, "enterprises", good, dry_run=True)
     assert len(_entries(db, action="import")) == 1  # neither the rejected nor the dry run wrote anything
     import_file(db, "enterprises", good)

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from opentrade.api.app import create_app
+from opentrade.app import create_app
 from opentrade.cli import main as cli_main
 from opentrade.ingest.cells import FORMULA_PREFIXES
 from opentrade.ingest.schemas import SPECS

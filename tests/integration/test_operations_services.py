@@ -140,7 +140,7 @@ def test_space_figures_match_the_records(demo_copy) -> None:
 
 
 def test_cli_and_api(demo_copy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from opentrade.api.app import create_app
+    from opentrade.app import create_app
     from opentrade.cli.main import app
     from opentrade.config import get_settings
     from tests.api.conftest import api_settings

@@ -16,13 +16,14 @@ from fastapi import Depends
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
-from opentrade.api.app import API_V1, create_app
-from opentrade.api.deps import require_read
+from opentrade.api.app import API_V1
 from opentrade.api.routes import pipeline as pipeline_routes
+from opentrade.app import create_app
 from opentrade.cli.main import app as cli_app
 from opentrade.config import Settings, get_settings
 from opentrade.domain.pipeline import TransitionError
 from opentrade.errors import NotFound
+from opentrade.http.access import require_read
 from opentrade.refdata.reference import SHIPPED_DIR
 from opentrade.services.importer import import_file
 from opentrade.services.pipeline import (

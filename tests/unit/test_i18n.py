@@ -14,7 +14,7 @@ import pytest
 from opentrade.errors import ERROR_CODES, ConfigError
 from opentrade.i18n import LANGUAGES, Translator, catalogue, catalogue_files, load_catalogue, negotiate
 from opentrade.services import factsheet
-from opentrade.web import pages
+from opentrade.web import rendering as pages
 
 WEB = Path(pages.__file__).parent
 TEMPLATE_DIRS = [WEB / "templates", Path(factsheet.__file__).parent / "templates"]

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from opentrade.api.session import SECRET_FILE, load_secret
 from opentrade.config import Settings
 from opentrade.errors import ConfigError
+from opentrade.http.sessions import SECRET_FILE, load_secret
 
 
 def _settings(folder: Path, **values) -> Settings:

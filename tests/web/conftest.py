@@ -151,7 +151,7 @@ def _schedule_expo(db) -> None:
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
-    from opentrade.api.app import create_app
+    from opentrade.app import create_app
     from opentrade.config import Settings
     from opentrade.services.demo import load_demo
     from opentrade.store.db import Database
@@ -169,7 +169,7 @@ def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     app = create_app(db, settings)
     if not any(getattr(r, "name", None) == "web_overview" for r in app.routes):  # an API without the cockpit hook
         app.router.routes[:] = [r for r in app.router.routes if getattr(r, "path", None) != "/"]
-        mount_web(app, db)
+        mount_web(app)
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)

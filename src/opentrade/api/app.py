@@ -1,5 +1,6 @@
-"""The HTTP application: the REST API under ``/api/v1`` (OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``)
-and the web cockpit (``opentrade.web``) when it is installed, else a plain bilingual page of the KPIs at ``/``."""
+"""The REST API under ``/api/v1`` (OpenAPI at ``/api/openapi.json``, docs at ``/api/docs``), mounted on the base
+application of :mod:`opentrade.http` by :func:`opentrade.app.create_app`; without the cockpit, a plain bilingual
+page of the KPIs at ``/``."""
 
 from __future__ import annotations
 
@@ -7,17 +8,22 @@ import datetime as dt
 from html import escape
 
 from fastapi import Depends, FastAPI
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse
 
-from opentrade import __version__
-from opentrade.api.cache import ResultCache
-from opentrade.api.deps import AccessPolicy, require_read
-from opentrade.api.errors import install_error_handlers
-from opentrade.api.routes import admin, imports, insight, operations, pipeline, registry
+from opentrade.api.routes import (
+    admin,
+    expo,
+    factsheet,
+    imports,
+    kpis,
+    markets,
+    matchmaking,
+    pipeline,
+    registry,
+    space,
+)
 from opentrade.api.schemas import ErrorBody
-from opentrade.api.session import Cookies
-from opentrade.config import Settings, get_settings
+from opentrade.http.access import require_read
 from opentrade.services.kpis import compute_kpis
 from opentrade.store.db import Database
 
@@ -41,40 +47,18 @@ ERRORS = {400: {"model": ErrorBody, "description": "a parameter is valid in form
           422: {"model": ErrorBody, "description": "invalid parameters"}}
 
 
-def create_app(db: Database, settings: Settings | None = None, *, web: bool = True) -> FastAPI:
-    """The application on ``db``; ``web=False`` serves the API alone (and the plain page at ``/``)."""
-    settings = settings or get_settings()
-    app = FastAPI(title="opentrade", version=__version__, description=DESCRIPTION,
-                  openapi_url="/api/openapi.json", docs_url="/api/docs", redoc_url=None)
-    app.state.db = db
-    app.state.settings = settings
-    app.state.access = AccessPolicy(settings)
-    app.state.cookies = Cookies(settings)  # reads or makes the secret key at start-up
-    app.state.cache = ResultCache()
-    install_error_handlers(app)
-    # Compressed when the client asks (browsers do): the cockpit's ECharts bundle and map shrink to a third.
-    app.add_middleware(GZipMiddleware, minimum_size=2048, compresslevel=6)
-
+def mount_api(app: FastAPI) -> None:
+    """Add the REST API under ``/api/v1`` (one router per feature, the same names as in ``cli/`` and ``web/``)."""
     read = [Depends(require_read)]
-    app.include_router(registry.router, prefix=API_V1, dependencies=read, responses=ERRORS)
-    app.include_router(insight.router, prefix=API_V1, dependencies=read, responses=ERRORS)
-    app.include_router(operations.router, prefix=API_V1, dependencies=read, responses=ERRORS)
-    app.include_router(pipeline.router, prefix=API_V1, dependencies=read, responses=ERRORS)
+    for module in (registry, kpis, markets, matchmaking, expo, space, factsheet, pipeline):
+        app.include_router(module.router, prefix=API_V1, dependencies=read, responses=ERRORS)
     app.include_router(imports.router, prefix=API_V1)
     app.include_router(admin.router, prefix=API_V1, responses=ERRORS)
 
-    mount_web = None
-    if web:
-        try:
-            from opentrade.web import mount_web
-        except ModuleNotFoundError as exc:
-            if exc.name != "opentrade.web":
-                raise
-    if mount_web is not None:
-        mount_web(app, db)
-    else:
-        _plain_home(app, db)
-    return app
+
+def mount_plain_home(app: FastAPI) -> None:
+    """Without the cockpit: the KPIs as a bilingual table at ``/``."""
+    _plain_home(app, app.state.db)
 
 
 def _plain_home(app: FastAPI, db: Database) -> None:

@@ -6,30 +6,17 @@ from __future__ import annotations
 import datetime as dt
 import getpass
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
-from opentrade.cli.common import console, handles_errors
+from opentrade.cli.common import console, database, handles_errors, options
 
 pipeline_app = typer.Typer(help="Investment pipeline: board, stage moves, operations KPIs.", no_args_is_help=True)
 
 AsOf = Annotated[str | None, typer.Option("--as-of", help="Date (YYYY-MM-DD); default today.")]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-
-
-def _db():
-    from opentrade.bootstrap import open_database
-
-    return open_database()
-
-
-def _reference_dir() -> Path:
-    from opentrade.config import get_settings
-
-    return get_settings().data_dir / "reference"
 
 
 def _date(text: str | None, option: str) -> dt.date:
@@ -56,7 +43,7 @@ def board(as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Projects by stage, amounts in their currency, in yuan and in US$ (at the dated rate; missing shown)."""
     from opentrade.services.pipeline import pipeline_board
 
-    result = pipeline_board(_db(), as_of=_date(as_of, "--as-of"), reference_dir=_reference_dir())
+    result = pipeline_board(database(), as_of=_date(as_of, "--as-of"), reference_dir=options().reference_dir)
     if as_json:
         typer.echo(_json(result))
         return
@@ -93,7 +80,7 @@ def move(
     """Move a project to STAGE by the pipeline rules; refused if someone else changed it since --version."""
     from opentrade.services.pipeline import move_project
 
-    result = move_project(_db(), project_id, stage.strip().lower(), expected_version=version,
+    result = move_project(database(), project_id, stage.strip().lower(), expected_version=version,
                           on_date=_date(on, "--on"), reason=reason, actor=actor or _login(), skip=skip,
                           reopen=reopen)
     console.print(f"project {result['id']} ({result['title']}): {result['from_stage']} → {result['to_stage']} "
@@ -114,7 +101,7 @@ def history(project_id: Annotated[int, typer.Argument(help="Project id.")], as_j
     """Every stage change of a project."""
     from opentrade.services.pipeline import project_history
 
-    rows = project_history(_db(), project_id)
+    rows = project_history(database(), project_id)
     if as_json:
         typer.echo(_json(rows))
         return
@@ -130,7 +117,7 @@ def kpis(as_of: AsOf = None, as_json: AsJson = False) -> None:
     """Pipeline value by stage, conversion, enquiry response time, aftercare visits, overdue next actions."""
     from opentrade.services.pipeline import pipeline_kpis
 
-    k = pipeline_kpis(_db(), as_of=_date(as_of, "--as-of"), reference_dir=_reference_dir())
+    k = pipeline_kpis(database(), as_of=_date(as_of, "--as-of"), reference_dir=options().reference_dir)
     if as_json:
         typer.echo(_json(k))
         return

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from opentrade.config import get_settings
 from opentrade.errors import InputFileError
 from opentrade.ingest.headers import MappedColumn, map_headers
 from opentrade.ingest.readers import RawTable
@@ -43,7 +42,8 @@ def _clean(expr: pl.Expr, *, fold: bool) -> pl.Expr:
     return pl.when(expr.str.len_bytes() == 0).then(None).otherwise(expr)
 
 
-def validate(raw: RawTable, spec: EntitySpec) -> Validated:
+def validate(raw: RawTable, spec: EntitySpec, *, max_rows: int = 0) -> Validated:
+    """``max_rows``: refuse a file with more data rows (0: no limit), before holding it in memory."""
     mapped, notes = map_headers(raw, spec)
     exprs: list[pl.Expr] = []
     for m in mapped:
@@ -55,7 +55,7 @@ def validate(raw: RawTable, spec: EntitySpec) -> Validated:
     # One lazy pipeline: polars shares common sub-expressions (a USCC is normalised once, not once per character)
     # and never holds a cleaned copy of every text column beside the typed one.
     # At most one row past the limit is read: a file that is too long is refused without being held in memory.
-    limit = get_settings().max_import_rows
+    limit = max_rows
     typed = (
         (raw.frame.lazy().head(limit + 1) if limit else raw.frame.lazy())
         .with_row_index(ROW, offset=raw.first_row_number)

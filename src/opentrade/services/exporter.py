@@ -1,4 +1,5 @@
-"""Export registry tables for Excel users: UTF-8-with-BOM CSV or XLSX, formula-like cells escaped.
+"""Export registry tables for Excel users: UTF-8-with-BOM CSV or XLSX, formula-like cells escaped. Every
+download of the CLI, the API and the cockpit is written here (:func:`write_frame`, :func:`download`).
 
 Column names are the import field names, so an exported file imports back unchanged.
 """
@@ -6,6 +7,7 @@ Column names are the import field names, so an exported file imports back unchan
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import select
@@ -42,6 +44,20 @@ def export_table(db: Database, kind: str, target: Path, *, fmt: str) -> int:
 
 MEDIA = {"csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+def rows_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows as a frame for export; no rows: one empty text column (a file with a header line)."""
+    if not rows:
+        return pl.DataFrame({"empty": []}, schema={"empty": pl.String})
+    return pl.DataFrame(rows, infer_schema_length=None)
+
+
+def download(frame: pl.DataFrame, *, fmt: str, name: str) -> tuple[bytes, str, str]:
+    """Every download of every edge: the file's bytes, its media type and its file name ``<name>.<fmt>``."""
+    if fmt not in MEDIA:
+        raise InputFileError(f"{name}.{fmt}", f"unknown export format {fmt!r} (csv or xlsx)")
+    return frame_bytes(frame, fmt=fmt), MEDIA[fmt], f"{name}.{fmt}"
 
 
 def frame_bytes(frame: pl.DataFrame, *, fmt: str) -> bytes:

@@ -16,12 +16,15 @@ import polars as pl
 from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import OperationalError
 
+from opentrade.domain.classify import classify_frame
 from opentrade.errors import ImportRejected, InputFileError
 from opentrade.ingest.readers import RawTable, read_table
 from opentrade.ingest.report import RejectReport
 from opentrade.ingest.schemas import SPECS, EntitySpec
 from opentrade.ingest.validate import ROW, Validated, add_issues, validate
 from opentrade.ingest.values import USCC, Parser
+from opentrade.options import DATUMS, Options, given
+from opentrade.refdata.standards import Taxonomy
 from opentrade.store import audit, revision
 from opentrade.store.db import Database, translate_operational_error
 from opentrade.store.models import Base, Enterprise, Event, HeritageSite, ImportRun, Space
@@ -54,25 +57,25 @@ def import_file(
     kind: str,
     path: str | Path,
     *,
+    options: Options | None = None,
     dry_run: bool = False,
     write_rejects: bool = True,
-    max_bytes: int | None = None,
     progress: Progress | None = None,
-    datum: str = "wgs84",
-    actor: str = audit.SYSTEM,
-    ip: str | None = None,
 ) -> ImportResult:
-    """``datum``: the coordinates' datum in the file — "wgs84" (stored as is) or "gcj02" (AMap/Tencent maps,
-    converted to WGS-84 on import). ``actor`` and ``ip`` go to the audit log."""
+    """Import the file at ``path`` as ``kind``. From ``options`` (default: the environment's): the limits of size
+    and rows, the taxonomy that classifies firms, the coordinates' datum — "wgs84" (stored as is) or "gcj02"
+    (AMap/Tencent maps, converted to WGS-84 on import) — and the actor and address the audit log records."""
+    opts = given(options)
     spec = spec_for(kind)
     path = Path(path)
+    max_bytes = opts.max_import_bytes
     # The checksum for the import log is computed beside the reading and validation (hashlib works without the GIL);
     # a file that read_table will refuse for its size is not hashed.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="opentrade-sha256") as pool:
         digest = pool.submit(_sha256, path) if _within(path, max_bytes) else ""
         raw = read_table(path, max_bytes=max_bytes)
-        return import_table(db, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                            sha256=digest, datum=datum, actor=actor, ip=ip)
+        return import_table(db, spec, raw, options=opts, dry_run=dry_run, write_rejects=write_rejects,
+                            progress=progress, sha256=digest)
 
 
 def _within(path: Path, max_bytes: int | None) -> bool:
@@ -87,21 +90,18 @@ def import_table(
     spec: EntitySpec,
     raw: RawTable,
     *,
+    options: Options | None = None,
     dry_run: bool = False,
     write_rejects: bool = True,
     progress: Progress | None = None,
     sha256: str | Future[str] = "",
     source_label: str | None = None,
-    datum: str = "wgs84",
-    actor: str = audit.SYSTEM,
-    ip: str | None = None,
 ) -> ImportResult:
     """Validate and write one table in its own transaction."""
     try:
         with db.engine.connect() as conn, staging_area(conn) as stage, conn.begin():
-            return import_on(conn, spec, raw, dry_run=dry_run, write_rejects=write_rejects, progress=progress,
-                             sha256=sha256, source_label=source_label, stage=stage, datum=datum, actor=actor,
-                             ip=ip)
+            return import_on(conn, spec, raw, options=options, dry_run=dry_run, write_rejects=write_rejects,
+                             progress=progress, sha256=sha256, source_label=source_label, stage=stage)
     except OperationalError as exc:  # e.g. a full disk: say which file was not imported
         error = translate_operational_error(exc)
         raise type(error)(f"{raw.path}: not imported, nothing was written: {error}") from exc
@@ -112,28 +112,28 @@ def import_on(
     spec: EntitySpec,
     raw: RawTable,
     *,
+    options: Options | None = None,
     dry_run: bool = False,
     write_rejects: bool = True,
     progress: Progress | None = None,
     sha256: str | Future[str] = "",
     source_label: str | None = None,
     stage: StagingArea | None = None,
-    datum: str = "wgs84",
-    actor: str = audit.SYSTEM,
-    ip: str | None = None,
 ) -> ImportResult:
     """Validate and write one table on the caller's transaction (so several tables can land together or not at all).
 
     Raises ImportRejected, after writing nothing, when any row breaks a rule.
     """
+    opts = given(options)
+    datum = opts.datum
     if datum not in DATUMS:
         raise InputFileError(raw.path, f"unknown coordinate datum {datum!r}; use one of: {', '.join(DATUMS)}")
-    validated = validate(raw, spec)
+    validated = validate(raw, spec, max_rows=opts.max_import_rows)
     source = source_label or Path(raw.path).name
     result = ImportResult(spec.kind, raw.path, raw.encoding, validated.rows, dry_run=dry_run,
                           notes=raw.notes + validated.notes)
     _tune(conn)
-    rows = _to_table_rows(conn, spec, validated, source=source)
+    rows = _to_table_rows(conn, spec, validated, source=source, taxonomy=opts.taxonomy)
     if datum == "gcj02" and {"lat", "lon"} <= set(rows.columns):
         rows = _to_wgs84(rows)
     if validated.issues.height:
@@ -154,14 +154,11 @@ def import_on(
         sha256 = sha256.result()
     conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=n_rows))
     result.inserted, result.updated = after - before, n_rows - (after - before)
-    audit.record(conn, actor=actor, action="import", entity=spec.table, ip=ip,
+    audit.record(conn, actor=opts.actor, action="import", entity=spec.table, ip=opts.ip,
                  after={"kind": spec.kind, "file": source, "sha256": sha256, "rows": n_rows,
                         "inserted": result.inserted, "updated": result.updated})
     revision.bump(conn)
     return result
-
-
-DATUMS = ("wgs84", "gcj02")
 
 
 def _to_wgs84(rows: pl.DataFrame) -> pl.DataFrame:
@@ -264,7 +261,8 @@ def _resolve(conn: Connection, validated: Validated, *, field: str, target, targ
     return joined.get_column("__id")
 
 
-def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, source: str) -> pl.DataFrame:
+def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, source: str,
+                   taxonomy: Taxonomy) -> pl.DataFrame:
     frame = validated.frame
     if not frame.get_column(ROW).is_sorted():
         frame = frame.sort(ROW)
@@ -276,7 +274,7 @@ def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, 
     frame = frame.with_columns(pl.col(k).fill_null(v) if k in frame.columns else pl.lit(v).alias(k)
                                for k, v in defaults.items())
     if spec.kind == "enterprises":
-        frame = _classified(frame)
+        frame = classify_frame(frame, taxonomy=taxonomy)
     for ref in spec.references:
         target, target_id, rule, check = _REFERENCES[ref]
         ids = _resolve(conn, validated, field=ref, target=target, target_id=target_id, rule=rule, check=check)
@@ -285,12 +283,3 @@ def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, 
     # Where the data carries its own source (a statistic's citation), that one is kept.
     return frame if "source" in frame.columns else frame.with_columns(pl.lit(source).alias("source"))
 
-
-def _classified(frame: pl.DataFrame) -> pl.DataFrame:
-    from opentrade.config import get_settings
-    from opentrade.domain.classify import classify_frame
-    from opentrade.refdata.standards import load_taxonomy
-
-    settings = get_settings()
-    taxonomy = load_taxonomy(settings.framework_version, settings.digital_economy_map)
-    return classify_frame(frame, taxonomy=taxonomy)

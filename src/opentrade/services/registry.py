@@ -40,7 +40,7 @@ from opentrade.store.models import (
 )
 
 MAX_PAGE_SIZE = 500
-#: firm-level figures withheld from anonymous readers (see opentrade.api.deps.sees_firm_money)
+#: firm-level figures withheld from anonymous readers (see opentrade.http.disclosure.sees_firm_money)
 FIRM_MONEY = ("revenue", "tax", "foreign_revenue")
 
 

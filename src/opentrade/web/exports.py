@@ -1,5 +1,5 @@
-"""Every cockpit table as a download: the same query the page ran, written by services.exporter.write_frame
-(UTF-8-with-BOM CSV or XLSX; cells starting with = + - @ escaped)."""
+"""Every cockpit table as a download (``/export/<table>.<fmt>``): the same query the page ran, written by
+:func:`opentrade.services.exporter.download` (UTF-8-with-BOM CSV or XLSX; cells starting with = + - @ escaped)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,23 @@ import datetime as dt
 from collections.abc import Callable, Mapping
 
 import polars as pl
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
 
-from opentrade.errors import ConfigError
+from opentrade.errors import ConfigError, OpentradeError
+from opentrade.http.access import Db
 from opentrade.i18n import Translator
 from opentrade.refdata.reference import load_reference
-from opentrade.services.exporter import MEDIA, frame_bytes
+from opentrade.services.exporter import MEDIA, download, rows_frame
 from opentrade.services.kpis import compute_kpis
 from opentrade.services.registry import FIRM_MONEY
 from opentrade.store.db import Database
-from opentrade.web import markets_view, operations_view, queries
+from opentrade.web import expo, matchmaking, pipeline, queries, registry, space
+from opentrade.web import markets as markets_view
+from opentrade.web.params import parse_date
+from opentrade.web.rendering import TemplateAuth, not_found, require_public_read, text_error
 
-
-def _frame(rows: list[dict]) -> pl.DataFrame:
-    return pl.DataFrame(rows, infer_schema_length=None) if rows else pl.DataFrame({"empty": []}, schema={"empty": pl.String})
+_frame = rows_frame
 
 
 def _kpis(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
@@ -69,26 +73,25 @@ def _heritage(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
 
 
 def _as_of(p: Mapping[str, str]) -> dt.date:
-    return operations_view.parse_date(p.get("as_of")) or dt.date.today()
+    return parse_date(p.get("as_of")) or dt.date.today()
 
 
 def _matchmaking(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
-    q = operations_view.parse_match_query(p)
-    return operations_view.match_frame(operations_view.filter_recommendations(
-        operations_view.all_recommendations(db, q), q))
+    q = matchmaking.parse_match_query(p)
+    return matchmaking.match_frame(matchmaking.filter_recommendations(matchmaking.all_recommendations(db, q), q))
 
 
 def _shortlist(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
-    target = operations_view.parse_target(p.get("target"))
+    target = matchmaking.parse_target(p.get("target"))
     if target is None:
         raise ConfigError("name a target: target=market:ISO3, partner:<id> or event:<id>")
-    q = operations_view.parse_match_query(p)
-    return operations_view.match_frame(operations_view.shortlist(db, q, target)["firms"])
+    q = matchmaking.parse_match_query(p)
+    return matchmaking.match_frame(matchmaking.shortlist(db, q, target)["firms"])
 
 
 def _channels(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
     rows = []
-    for m in operations_view.market_channels(queries.partners(db), Translator("en")):
+    for m in registry.market_channels(queries.partners(db), Translator("en")):
         for c in m["channels"]:
             rows.append({"market": m["iso3"], "market_name": m["name"], "channel": c["kind"],
                          "partners": "; ".join(p["name_en"] for p in c["partners"])})
@@ -117,14 +120,14 @@ TABLES: dict[str, Callable[[Database, Mapping[str, str]], pl.DataFrame]] = {
     "restoration": _rows(queries.restoration),
     "spaces": _rows(queries.spaces),
     "tenancies": lambda db, p: _frame(queries.tenancies(db, _as_of(p))),
-    "allocation": lambda db, p: operations_view.allocation_frame(db, _as_of(p), "assigned"),
-    "allocation_left_out": lambda db, p: operations_view.allocation_frame(db, _as_of(p), "unassigned"),
+    "allocation": lambda db, p: space.allocation_frame(db, _as_of(p), "assigned"),
+    "allocation_left_out": lambda db, p: space.allocation_frame(db, _as_of(p), "unassigned"),
     "matchmaking": _matchmaking,
     "shortlist": _shortlist,
     "channels": _channels,
-    "pipeline": lambda db, p: operations_view.board_frame(db, _as_of(p)),
-    "buyers": operations_view.buyer_frame,
-    "meetings": operations_view.meeting_frame,
+    "pipeline": lambda db, p: pipeline.board_frame(db, _as_of(p)),
+    "buyers": expo.buyer_frame,
+    "meetings": expo.meeting_frame,
     "universities": _rows(queries.universities),
     "statistics": _rows(queries.statistics),
     "import_runs": _rows(queries.import_runs),
@@ -138,10 +141,17 @@ TABLES: dict[str, Callable[[Database, Mapping[str, str]], pl.DataFrame]] = {
 MONEY_COLUMNS = {"enterprise_years": FIRM_MONEY}
 
 
-def sees_money(request) -> bool:
-    from opentrade.web.auth_pages import TemplateAuth
-
+def sees_money(request: Request) -> bool:
     return TemplateAuth.sees_money(request)
+
+
+def export_frame(db: Database, table: str, params: Mapping[str, str], *, withhold_money: bool = True
+                 ) -> pl.DataFrame:
+    """The table as the page shows it; KeyError for an unknown table."""
+    frame = TABLES[table](db, params)
+    if withhold_money:
+        frame = frame.drop([c for c in MONEY_COLUMNS.get(table, ()) if c in frame.columns])
+    return frame
 
 
 def export_bytes(db: Database, table: str, fmt: str, params: Mapping[str, str], *,
@@ -149,7 +159,19 @@ def export_bytes(db: Database, table: str, fmt: str, params: Mapping[str, str], 
     """The table as file bytes; KeyError for an unknown table, ValueError for an unknown format."""
     if fmt not in MEDIA:
         raise ValueError(fmt)
-    frame = TABLES[table](db, params)
-    if withhold_money:
-        frame = frame.drop([c for c in MONEY_COLUMNS.get(table, ()) if c in frame.columns])
-    return frame_bytes(frame, fmt=fmt)
+    return download(export_frame(db, table, params, withhold_money=withhold_money), fmt=fmt, name=table)[0]
+
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_public_read)])
+
+
+@router.get("/export/{table}.{fmt}", name="web_export")
+def export(request: Request, table: str, fmt: str, db: Db) -> Response:
+    if table not in TABLES or fmt not in MEDIA:
+        return not_found(request)
+    try:
+        frame = export_frame(db, table, request.query_params, withhold_money=not sees_money(request))
+    except OpentradeError as exc:
+        return text_error(str(exc))
+    data, media, filename = download(frame, fmt=fmt, name=f"opentrade-{table}-{dt.date.today().isoformat()}")
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -14,17 +14,15 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from opentrade.api.deps import client_ip, current_principal, get_db, require_admin
 from opentrade.api.schemas import Page
 from opentrade.domain.vocabulary import Role, Scope
+from opentrade.http.access import Db, client_ip, current_principal, require_admin
 from opentrade.services import auth
 from opentrade.services.auth import Principal
 from opentrade.services.exporter import MEDIA, frame_bytes
 from opentrade.store import audit
-from opentrade.store.db import Database
 
 router = APIRouter(tags=["admin"])
-Db = Annotated[Database, Depends(get_db)]
 Admin = Annotated[Principal, Depends(require_admin)]
 XLSX_MAX_ROWS = 1_048_575
 

@@ -17,14 +17,13 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from opentrade.api.deps import client_ip, get_db, get_settings, require_import
-from opentrade.api.errors import ApiError, error_response, reject_details
 from opentrade.api.schemas import ErrorBody, ImportResultPublic
 from opentrade.config import Settings
 from opentrade.errors import ImportRejected, InputFileError
+from opentrade.http.access import Db, Opts, get_settings, require_import
+from opentrade.http.errors import ApiError, error_response, reject_details
 from opentrade.services.auth import Principal
 from opentrade.services.importer import import_file
-from opentrade.store.db import Database
 
 router = APIRouter()
 
@@ -89,9 +88,10 @@ def _too_large(limit: int) -> ApiError:
 async def upload(
     kind: ImportKind,
     request: Request,
-    db: Annotated[Database, Depends(get_db)],
+    db: Db,
     settings: Annotated[Settings, Depends(get_settings)],
     principal: Annotated[Principal, Depends(require_import)],
+    options: Opts,
     dry_run: Annotated[bool, Query(description="validate only; write nothing")] = False,
 ):
     limit = settings.max_upload_bytes
@@ -120,11 +120,11 @@ async def upload(
                     raise _too_large(limit)
                 out.write(chunk)
         try:
-            result = await run_in_threadpool(import_file, db, kind, target, dry_run=dry_run, write_rejects=False,
-                                             max_bytes=limit, actor=principal.actor, ip=client_ip(request))
+            result = await run_in_threadpool(import_file, db, kind, target, options=options.replace(
+                max_import_bytes=limit, actor=principal.actor), dry_run=dry_run, write_rejects=False)
         except ImportRejected as exc:
             return error_response(422, "ImportRejected", exc.report.summary().replace(str(target), name),
-                                  reject_details(exc, limit=settings.max_reported_errors, file=name), code=exc.code)
+                                  reject_details(exc, limit=options.max_reported_errors, file=name), code=exc.code)
         except InputFileError as exc:
             raise InputFileError(name, exc.reason.replace(str(target), name), exc.column) from None
     finally:

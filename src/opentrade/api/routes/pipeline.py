@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 
-from opentrade.api.deps import client_ip, get_db, get_settings, require_edit
+from opentrade.api.params import PageNo, PageSize, page_body
 from opentrade.api.schemas import ErrorBody, Page
 from opentrade.api.schemas_pipeline import (
     AftercareVisitPublic,
@@ -26,26 +26,17 @@ from opentrade.api.schemas_pipeline import (
     StageMove,
     StageMoveResult,
 )
-from opentrade.config import Settings
+from opentrade.http.access import Conf, Db, client_ip, require_edit
 from opentrade.services import pipeline
 from opentrade.services.auth import Principal
-from opentrade.services.registry import MAX_PAGE_SIZE, PageRequest, PageResult
-from opentrade.store.db import Database
+from opentrade.services.registry import PageRequest
 
 router = APIRouter(tags=["pipeline"])
 
-Db = Annotated[Database, Depends(get_db)]
-Conf = Annotated[Settings, Depends(get_settings)]
 AsOf = Annotated[dt.date | None, Query(description="date of the figures (default: today)")]
 ProjectId = Annotated[int, PathParam(ge=1, le=2**62, description="investment project id")]
-PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
-PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="rows per page (at most 500)")]
 From = Annotated[dt.date | None, Query(alias="from", description="on or after this date")]
 To = Annotated[dt.date | None, Query(alias="to", description="on or before this date")]
-
-
-def _page(result: PageResult) -> dict:
-    return {"items": result.items, "total": result.total, "page": result.page, "page_size": result.page_size}
 
 
 @router.get("/pipeline", response_model=Board, summary="The pipeline board: projects by stage, amounts in ¥ and US$")
@@ -95,7 +86,7 @@ def aftercare(
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> dict:
-    return _page(pipeline.list_aftercare(db, page=PageRequest(page, page_size), uscc=uscc, since=since, until=until))
+    return page_body(pipeline.list_aftercare(db, page=PageRequest(page, page_size), uscc=uscc, since=since, until=until))
 
 
 @router.get("/enquiries", response_model=Page[EnquiryPublic], summary="Enquiries with response times, newest first")
@@ -108,5 +99,5 @@ def enquiries(
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> dict:
-    return _page(pipeline.list_enquiries(db, page=PageRequest(page, page_size), answered=answered, country=country,
+    return page_body(pipeline.list_enquiries(db, page=PageRequest(page, page_size), answered=answered, country=country,
                                          since=since, until=until))

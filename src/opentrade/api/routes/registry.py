@@ -20,7 +20,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from opentrade.api.deps import current_principal, get_db, get_settings, sees_firm_money
+from opentrade.api.params import ISO3, PageNo, PageSize, Text, page_body
 from opentrade.api.schemas import (
     DigitalCategoryFilter,
     EnterpriseDetail,
@@ -39,7 +39,8 @@ from opentrade.api.schemas import (
     Stage,
     Status,
 )
-from opentrade.config import Settings
+from opentrade.http.access import Conf, Db, current_principal
+from opentrade.http.disclosure import sees_firm_money, withhold_firm_money
 from opentrade.refdata.standards import load_taxonomy
 from opentrade.services import registry
 from opentrade.services.auth import Principal
@@ -49,13 +50,7 @@ from opentrade.store.db import Database
 router = APIRouter()
 
 XLSX_MAX_ROWS = 1_048_575  # Excel's sheet limit, less the header
-ISO3 = r"^[A-Za-z]{3}$"
 USCC_PATTERN = r"^[0-9A-Za-z]{18}$"
-
-PageNo = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number")]
-PageSize = Annotated[int, Query(ge=1, le=registry.MAX_PAGE_SIZE, description="rows per page (at most 500)")]
-Text = Annotated[str | None, Query(min_length=1, max_length=200, description="text search")]
-Db = Annotated[Database, Depends(get_db)]
 
 
 def _sort_param(columns: tuple[str, ...]) -> object:
@@ -94,15 +89,11 @@ async def enterprise_query(
         mnc_regional_hq=mnc_regional_hq, rd_centre=rd_centre, hq_or_rd=hq_or_rd, status=status, synthetic=synthetic, q=q), sort)
 
 
-def _page(result: registry.PageResult) -> dict:
-    return {"items": result.items, "total": result.total, "page": result.page, "page_size": result.page_size}
-
-
 @router.get("/enterprises", response_model=Page[EnterprisePublic], tags=["registry"],
             summary="Enterprises: filter, search, sort, page")
 async def enterprises(db: Db, query: Annotated[EnterpriseQuery, Depends(enterprise_query)], page: PageNo = 1,
                 page_size: PageSize = 50) -> dict:
-    return _page(registry.list_enterprises(db, query.filters,
+    return page_body(registry.list_enterprises(db, query.filters,
                                            registry.PageRequest(page, page_size, query.sort)))
 
 
@@ -144,14 +135,14 @@ def enterprises_xlsx(db: Db, query: Annotated[EnterpriseQuery, Depends(enterpris
 @router.get("/enterprises/{uscc}", response_model=EnterpriseDetail, tags=["registry"],
             summary="One enterprise: classification with reasons, yearly figures (revenue, tax and foreign "
                     "revenue for readers with the read scope only), projects")
-async def enterprise(db: Db, settings: Annotated[Settings, Depends(get_settings)],
+async def enterprise(db: Db, settings: Conf,
                principal: Annotated[Principal, Depends(current_principal)],
                uscc: Annotated[str, PathParam(pattern=USCC_PATTERN, description="unified social credit code")]
                ) -> dict:
     taxonomy = load_taxonomy(settings.framework_version, settings.digital_economy_map)
     firm = registry.get_enterprise(db, uscc, taxonomy=taxonomy)
     if not sees_firm_money(principal):
-        firm["years"] = [y | dict.fromkeys(registry.FIRM_MONEY) for y in firm["years"]]
+        firm["years"] = withhold_firm_money(firm["years"])
         firm["figures_withheld"] = True
     return firm
 
@@ -168,7 +159,7 @@ async def partners(
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> dict:
-    return _page(registry.list_partners(db, registry.PartnerFilter(kind, country, market, q),
+    return page_body(registry.list_partners(db, registry.PartnerFilter(kind, country, market, q),
                                         registry.PageRequest(page, page_size, sort)))
 
 
@@ -182,7 +173,7 @@ async def projects(
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> dict:
-    return _page(registry.list_projects(db, registry.ProjectFilter(stage, uscc, q),
+    return page_body(registry.list_projects(db, registry.ProjectFilter(stage, uscc, q),
                                         registry.PageRequest(page, page_size, sort)))
 
 
@@ -197,7 +188,7 @@ async def events(
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> dict:
-    return _page(registry.list_events(db, registry.EventFilter(kind, starts_from, starts_to, q),
+    return page_body(registry.list_events(db, registry.EventFilter(kind, starts_from, starts_to, q),
                                       registry.PageRequest(page, page_size, sort)))
 
 
@@ -213,7 +204,7 @@ async def heritage(
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> dict:
-    return _page(registry.list_heritage(db, registry.HeritageFilter(protection_level, industrial_relic, status, q),
+    return page_body(registry.list_heritage(db, registry.HeritageFilter(protection_level, industrial_relic, status, q),
                                         registry.PageRequest(page, page_size, sort)))
 
 
@@ -227,5 +218,5 @@ async def spaces(
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> dict:
-    return _page(registry.list_spaces(db, registry.SpaceFilter(kind, vacant, q),
+    return page_body(registry.list_spaces(db, registry.SpaceFilter(kind, vacant, q),
                                       registry.PageRequest(page, page_size, sort)))

@@ -1,4 +1,4 @@
-"""``opentrade users …`` and ``opentrade audit``: users, roles and API tokens, and the audit log.
+"""``opentrade users …`` and ``opentrade audit`` (administration): users, roles and API tokens, and the audit log.
 
 Run on the server by whoever may open the database; every change is recorded as ``cli:<os user>``.
 """
@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from opentrade.cli.common import console, handles_errors
+from opentrade.cli.common import console, database, handles_errors, options
 from opentrade.errors import ConfigError
 
 users_app = typer.Typer(help="Users, roles (viewer, analyst, admin) and API tokens.", no_args_is_help=True)
@@ -22,18 +22,6 @@ users_app = typer.Typer(help="Users, roles (viewer, analyst, admin) and API toke
 Role = Annotated[str, typer.Option("--role", help="viewer (read), analyst (read, import, edit) or admin (all).")]
 PasswordStdin = Annotated[bool, typer.Option("--password-stdin", help="Read the password from standard input "
                                                                       "(first line) instead of a hidden prompt.")]
-
-
-def _db():
-    from opentrade.bootstrap import open_database
-
-    return open_database()
-
-
-def _actor() -> str:
-    from opentrade.store.audit import cli_actor
-
-    return cli_actor()
 
 
 def _password(from_stdin: bool) -> str:
@@ -78,7 +66,7 @@ def add(
 
     check_role(role)
     password = None if no_password else _password(password_stdin)
-    user = add_user(_db(), name, role=role, password=password, display_name=display_name, actor=_actor())
+    user = add_user(database(), name, role=role, password=password, display_name=display_name, actor=options().actor)
     console.print(f"added {user['username']} ({user['role']})", highlight=False)
 
 
@@ -89,7 +77,7 @@ def list_() -> None:
     from opentrade.services.auth import list_users
 
     table = Table("user", "name", "role", "active", "last sign-in", "locked until", title="Users")
-    for u in list_users(_db()):
+    for u in list_users(database()):
         table.add_row(u["username"], u["display_name"] or "", u["role"], "yes" if u["active"] else "no",
                       _when(u["last_login_at"]), _when(u["locked_until"]))
     console.print(table)
@@ -101,7 +89,7 @@ def disable(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Disable a user: no more sign-ins; their sessions and tokens stop working."""
     from opentrade.services.auth import disable_user
 
-    disable_user(_db(), name, actor=_actor())
+    disable_user(database(), name, actor=options().actor)
     console.print(f"disabled {name}", highlight=False)
 
 
@@ -111,7 +99,7 @@ def password(name: Annotated[str, typer.Argument(help="User name.")], password_s
     """Set a user's password (ends their cockpit sessions, lifts a lock)."""
     from opentrade.services.auth import set_password
 
-    set_password(_db(), name, _password(password_stdin), actor=_actor())
+    set_password(database(), name, _password(password_stdin), actor=options().actor)
     console.print(f"password of {name} set", highlight=False)
 
 
@@ -127,8 +115,8 @@ def token(
     """Make an API token and print it — once: only its SHA-256 is kept."""
     from opentrade.services.auth import create_token
 
-    plain, record = create_token(_db(), name, name=token_name, scopes=scope, expires_in=parse_expiry(expires),
-                                 actor=_actor())
+    plain, record = create_token(database(), name, name=token_name, scopes=scope, expires_in=parse_expiry(expires),
+                                 actor=options().actor)
     console.print(f"token {record['id']} for {name} ({', '.join(record['scopes'])}; expires "
                   f"{_when(record['expires_at']) or 'never'}). Copy it now, it is not shown again:",
                   highlight=False)
@@ -142,7 +130,7 @@ def tokens(name: Annotated[str | None, typer.Argument(help="Only this user's tok
     from opentrade.services.auth import list_tokens
 
     table = Table("id", "user", "name", "scopes", "created", "expires", "revoked", "last used", title="API tokens")
-    for t in list_tokens(_db(), name):
+    for t in list_tokens(database(), name):
         table.add_row(str(t["id"]), t["username"], t["name"], ", ".join(t["scopes"]), _when(t["created_at"]),
                       _when(t["expires_at"]) or "never", _when(t["revoked_at"]), _when(t["last_used_at"]))
     console.print(table)
@@ -154,7 +142,7 @@ def revoke(token_id: Annotated[int, typer.Argument(help="Token id (see `opentrad
     """Revoke an API token at once."""
     from opentrade.services.auth import revoke_token
 
-    revoke_token(_db(), token_id, actor=_actor())
+    revoke_token(database(), token_id, actor=options().actor)
     console.print(f"token {token_id} revoked", highlight=False)
 
 
@@ -181,7 +169,7 @@ def audit_command(
     from opentrade.store import audit
 
     flt = audit.AuditFilter(since=_since(since), actor=actor, action=action)
-    db = _db()
+    db = database()
     with db.engine.connect() as conn:
         if out is not None:
             fmt = out.suffix.lower().lstrip(".")

@@ -1,31 +1,23 @@
-"""Figures and market intelligence: KPIs with provenance, market ranking and explanation, segments, factors and the
-reference data in use. Figures and rankings are cached per parameters and registry revision (any write changes it:
-imports change the channels), as the JSON sent, so a repeated request costs a lookup."""
+"""Market intelligence: foreign markets ranked per service segment with every factor shown, a market's explanation,
+the segments, factors and the reference data in use. Rankings are cached per parameters and registry revision
+(imports change the channels), as the JSON sent."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from fastapi import Path as PathParam
 from pydantic import TypeAdapter
 
-from opentrade.api.cache import ResultCache, cached_kpis
-from opentrade.api.deps import get_db, get_settings
-from opentrade.api.errors import ApiError
-from opentrade.api.schemas import (
-    FactorPublic,
-    KpiPublic,
-    MarketRanking,
-    MarketScorePublic,
-    ReferenceInfo,
-    SegmentPublic,
-)
-from opentrade.config import Settings
+from opentrade.api.routes.kpis import as_json
+from opentrade.api.schemas import FactorPublic, MarketRanking, MarketScorePublic, ReferenceInfo, SegmentPublic
 from opentrade.errors import NotFound
+from opentrade.http.access import Conf, Db
+from opentrade.http.cache import ResultCache
+from opentrade.http.errors import ApiError
 from opentrade.refdata.market_model import load_model_config, segment_weights
 from opentrade.refdata.reference import load_reference
 from opentrade.services.markets import MarketScore, Ranking, model_inputs, rank_markets
@@ -33,7 +25,6 @@ from opentrade.services.registry import registry_version
 from opentrade.store.db import Database
 
 router = APIRouter()
-Db = Annotated[Database, Depends(get_db)]
 
 REGIONS = "asean|lac|other|china|all"
 MAX_WEIGHT = 1000.0
@@ -60,26 +51,7 @@ def _weight_parameters() -> list[dict[str, Any]]:
 WEIGHTS_DOC = {"parameters": _weight_parameters()}
 
 
-_KPI_LIST = TypeAdapter(list[KpiPublic])
 _RANKING = TypeAdapter(MarketRanking)
-
-
-def _json(adapter: TypeAdapter, data: Any) -> bytes:
-    """Validated against the response model once, when the result is computed; cache hits send the bytes."""
-    return adapter.dump_json(adapter.validate_python(data))
-
-
-@router.get("/kpis", response_model=list[KpiPublic], tags=["figures"], summary="Headline figures with provenance")
-async def kpis(request: Request, db: Db,
-               as_of: dt.date | None = Query(default=None, description="Date; default today")) -> Response:
-    day = as_of or dt.date.today()
-    cache: ResultCache = request.app.state.cache
-    body = await cache.aget(("kpis.json", registry_version(db), day),
-                            lambda: _json(_KPI_LIST, [k.to_json() for k in cached_kpis(cache, db, day)]))
-    return Response(body, media_type="application/json")
-
-
-# --- markets ------------------------------------------------------------------------------------------------------
 
 
 def _weights(request: Request, segment: str) -> dict[str, float] | None:
@@ -157,7 +129,7 @@ async def markets(
     def compute() -> bytes:
         r = _rank(request, db, segment=segment, regions=regions, weights=weights, draws=draws)
         shown = r.markets[:top] if top else r.markets
-        return _json(_RANKING, {
+        return as_json(_RANKING, {
             **_ranking_head(r), "markets": [_market(m) for m in shown], "excluded": r.excluded, "supply": r.supply,
             "stability": r.stability, "potential_note": r.potential_note, "sources": r.sources})
 
@@ -204,7 +176,7 @@ def market_factors() -> list[dict]:
 
 @router.get("/reference", response_model=ReferenceInfo, tags=["markets"],
             summary="Reference data in use: datasets, vintages, licences, coverage gaps; indicators")
-def reference(settings: Annotated[Settings, Depends(get_settings)]) -> dict:
+def reference(settings: Conf) -> dict:
     folder = (settings.data_dir / "reference").expanduser().resolve()
     ref = load_reference(folder)
     overridden = sorted(name for name, path in (ref.sources or {}).items() if Path(path).parent == folder)

@@ -1,4 +1,5 @@
-"""Market pages' data: a ranking under the weights the sliders send, map and chart series, the backtest (cached)."""
+"""Market pages: a ranking under the weights the sliders send, map and chart series, a market's waterfall, the
+backtest (cached); the same data as downloads (:mod:`opentrade.web.exports`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,17 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import polars as pl
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
 
-from opentrade.errors import ConfigError
+from opentrade.errors import ConfigError, OpentradeError
+from opentrade.http.access import Db
+from opentrade.i18n import Translator
 from opentrade.refdata.market_model import ModelConfig, load_model_config
 from opentrade.refdata.reference import load_reference
 from opentrade.services.markets import Backtest, MarketScore, Ranking, backtest, model_inputs, rank_markets
 from opentrade.store.db import Database
+from opentrade.web.rendering import render, require_public_read, translator
 
 REGION_CHOICES = {"asean,lac": ("asean", "lac"), "asean": ("asean",), "lac": ("lac",), "all": ("all",)}
 DEFAULT_REGION = "asean,lac"
@@ -77,7 +83,7 @@ def parse_query(params: Mapping[str, str]) -> MarketQuery:
 _inputs_cache: dict[str, tuple[float, object]] = {}
 
 
-def _inputs(db: Database):
+def _inputs(db: Database) -> object:
     """Reference inputs plus the registry's partners, re-read at most every 30 s (an import may add partners)."""
     hit = _inputs_cache.get(db.url)
     now = time.monotonic()
@@ -175,3 +181,51 @@ def explanation_frame(market: MarketScore) -> pl.DataFrame:
 
 def backtest_frame(bt: Backtest) -> pl.DataFrame:
     return pl.DataFrame(bt.rows, infer_schema_length=None)
+
+
+# --- pages ------------------------------------------------------------------------------------------------------
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_public_read)])
+
+
+def _market_context(request: Request, db: Database) -> dict[str, object]:
+    t: Translator = translator(request)
+    query = parse_query(request.query_params)
+    rank: Ranking | None
+    try:
+        rank = ranking(db, query)
+        error = None
+    except OpentradeError as exc:
+        rank, error = None, str(exc)
+    market = explain(rank, request.query_params.get("iso3")) if rank else None
+    return dict(
+        query=query, rank=rank, error=error, market=market,
+        map_data=map_series(rank, t.lang) if rank else [],
+        stability=stability_series(rank, t.lang) if rank else None,
+        waterfall=waterfall_series(market, t.lang) if market else None,
+        query_params=query.params(),
+    )
+
+
+@router.get("/markets", name="web_markets", response_class=HTMLResponse)
+def markets(request: Request, db: Db) -> HTMLResponse:
+    return render(request, "markets.html", page="markets", cfg=config(), slider_max=SLIDER_MAX,
+                  regions=list(REGION_CHOICES), **_market_context(request, db))
+
+
+@router.get("/markets/ranking", name="web_market_ranking", response_class=HTMLResponse)
+def market_ranking(request: Request, db: Db) -> HTMLResponse:
+    return render(request, "_market_results.html", **_market_context(request, db))
+
+
+@router.get("/markets/explain", name="web_market_explain", response_class=HTMLResponse)
+def market_explain(request: Request, db: Db) -> HTMLResponse:
+    return render(request, "_market_explain.html", **_market_context(request, db))
+
+
+@router.get("/markets/backtest", name="web_market_backtest", response_class=HTMLResponse)
+def market_backtest(request: Request) -> HTMLResponse:
+    query = parse_query(request.query_params)
+    bt = backtest_cached(query.segment, query.regions)
+    return render(request, "_market_backtest.html", bt=bt, query=query,
+                  points=backtest_series(bt, translator(request).lang))

@@ -1,4 +1,4 @@
-"""Request dependencies: the database, the settings, and who is asking (the principal) with what they may do.
+"""Request dependencies of both edges: the database (``Db``), the settings (``Conf``), and who is asking (the principal) with what they may do.
 
 A principal comes from ``Authorization: Bearer <token>`` — an API token of a user (its scopes, within the user's
 role), or the legacy ``OPENTRADE_ADMIN_TOKEN`` (an admin) — else from the cockpit's session cookie, else it is
@@ -15,15 +15,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from opentrade.api.errors import ApiError
-from opentrade.api.session import CSRF_HEADER, SESSION_COOKIE, Cookies
 from opentrade.config import Settings
 from opentrade.errors import ConfigError
+from opentrade.http.errors import ApiError
+from opentrade.http.sessions import CSRF_HEADER, SESSION_COOKIE, Cookies
+from opentrade.options import Options
 from opentrade.services import auth
 from opentrade.services.auth import ANONYMOUS, SCOPES, Principal
 from opentrade.store.db import Database
@@ -67,6 +69,10 @@ async def get_db(request: Request) -> Database:
 
 async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
+
+
+Db = Annotated[Database, Depends(get_db)]
+Conf = Annotated[Settings, Depends(get_settings)]
 
 
 def client_ip(request: Request) -> str | None:
@@ -117,6 +123,23 @@ async def current_principal(request: Request,
     return await run_in_threadpool(principal_of, request, credentials)
 
 
+def request_options(request: Request, principal: Principal = Depends(current_principal)) -> Options:
+    """The request's :class:`~opentrade.options.Options`: the application's, with who asks and from where."""
+    base: Options = request.app.state.options
+    return base.replace(actor=principal.actor, ip=client_ip(request))
+
+
+Opts = Annotated[Options, Depends(request_options)]
+
+
+async def app_options(request: Request) -> Options:
+    """The application's options alone (reads that record no actor; no credentials are looked at)."""
+    return request.app.state.options
+
+
+AppOpts = Annotated[Options, Depends(app_options)]
+
+
 def _check(request: Request, principal: Principal, scope: str, action: str) -> None:
     if not principal.can(scope):
         if not principal.signed_in:
@@ -156,6 +179,3 @@ async def require_read(request: Request, principal: Principal = Depends(current_
     return principal
 
 
-def sees_firm_money(principal: Principal) -> bool:
-    """Firm-level revenue, tax and foreign revenue: for principals with the read scope only."""
-    return principal.can("read")

@@ -1,13 +1,15 @@
-"""Every API error as JSON of one shape: ``{"error": {"type": ..., "message": ..., "details": ...}}``.
+"""Every API error as JSON of one shape: ``{"error": {"type": ..., "code": ..., "message": ..., "details": ...}}``.
 
 opentrade's own errors take their status from :data:`opentrade.errors.ERROR_TABLE` (the only place); FastAPI's request validation (422), unknown routes
-(404), wrong methods (405) and unexpected failures (500) use the same shape. Paths outside ``/api`` keep Starlette's
-plain responses, so the HTML cockpit can present its own error pages.
+(404), wrong methods (405) and unexpected failures (500) use the same shape. Outside ``/api`` an HTTP error is a
+page: the cockpit registers its page maker with :func:`set_error_page` (until then, and for statuses it leaves
+to Starlette, a plain text response).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -22,6 +24,8 @@ from opentrade.errors import ImportRejected, InputFileError, OpentradeError, Ver
 log = logging.getLogger(__name__)
 
 API_PREFIX = "/api"
+#: (request, status, message) → a response, or None to leave the plain response
+ErrorPage = Callable[[Request, int, str], Awaitable[Response | None]]
 
 HTTP_TYPES = {400: "BadRequest", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 405: "MethodNotAllowed",
               413: "PayloadTooLarge", 415: "UnsupportedMediaType", 422: "ValidationError", 429: "TooManyRequests"}
@@ -73,6 +77,16 @@ def _details(exc: OpentradeError) -> Any:
     return None
 
 
+def set_error_page(app: FastAPI, page: ErrorPage) -> None:
+    """How HTTP errors outside ``/api`` are shown (the cockpit's bilingual error page)."""
+    app.state.error_page = page
+
+
+async def _page(request: Request, status: int, message: str) -> Response | None:
+    page: ErrorPage | None = getattr(request.app.state, "error_page", None)
+    return await page(request, status, message) if page is not None else None
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OpentradeError)
     async def _opentrade_error(_request: Request, exc: OpentradeError) -> JSONResponse:
@@ -101,6 +115,9 @@ def install_error_handlers(app: FastAPI) -> None:
         if not request.url.path.startswith(API_PREFIX):
             if exc.status_code in (204, 304):
                 return Response(status_code=exc.status_code, headers=exc.headers)
+            page = await _page(request, exc.status_code, str(exc.detail))
+            if page is not None:
+                return page
             return PlainTextResponse(str(exc.detail), status_code=exc.status_code, headers=exc.headers)
         message = exc.detail if isinstance(exc.detail, str) else HTTP_TYPES.get(exc.status_code, "error")
         if exc.status_code == 404 and message == "Not Found":
