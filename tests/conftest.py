@@ -26,6 +26,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    # pytest-xdist workers inherit COLUMNS=80 from the controller; Rich would fix the CLI's width from it when
+    # opentrade.cli is first imported, so commands would print narrower tables than in a plain run.
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        os.environ.pop("COLUMNS", None)
     chosen = config.getoption("--database", default=None)
     if chosen:
         os.environ[databases.ENV_KIND] = chosen
@@ -36,7 +40,22 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only(reason): skipped when the tests run on PostgreSQL")
 
 
+#: test tiers: ``make check`` deselects these; ``make test`` runs everything
+BROWSER_DIRS = ("web",)  # real Chromium
+FUZZ_FILES = ("tests/fuzz/", "tests/api/test_openapi_fuzz.py", "tests/api/test_openapi_stateful.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m deselects by marker
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    root = Path(str(config.rootpath))
+    for item in items:
+        where = Path(str(item.fspath)).resolve().relative_to(root).as_posix()
+        if where.split("/")[1:2] == list(BROWSER_DIRS):
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+        if where.startswith(FUZZ_FILES):
+            item.add_marker(pytest.mark.fuzz)
+            item.add_marker(pytest.mark.slow)
     if not databases.on_postgresql():
         return
     for item in items:
@@ -101,6 +120,16 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> str:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
     database.dispose()  # PostgreSQL copies a template only while nobody is connected to it
     return url
+
+
+@pytest.fixture(scope="session")
+def demo_shared(demo_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """One copy of the demo for the whole session, for tests that only read it (a test that writes takes
+    :func:`demo_copy`)."""
+    database = Database(databases.copy_url(demo_template, tmp_path_factory.mktemp("demo-shared") / "demo.db"))
+    yield database
+    database.dispose()
+    databases.drop_url(database.url)
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from fastapi.testclient import TestClient
 
 from opentrade.app import create_app
 from opentrade.config import Settings
-from opentrade.services.demo import load_demo
 from opentrade.services.importer import import_file
 from opentrade.store.db import Database
 from tests import databases
@@ -99,10 +98,9 @@ def small_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 
 @pytest.fixture(scope="session")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    folder = tmp_path_factory.mktemp("demo")
-    database = Database(databases.new_url(folder / "demo.db", migrated=True))
-    load_demo(database)
+def demo_db(demo_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The demo instance (a copy of the session's template: loaded once for every suite that needs it)."""
+    database = Database(databases.copy_url(demo_template, tmp_path_factory.mktemp("demo") / "demo.db"))
     yield database
     database.dispose()
     databases.drop_url(database.url)

@@ -6,7 +6,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from opentrade.app import create_app
-from opentrade.services.demo import load_demo
 from opentrade.services.importer import import_file
 from opentrade.services.kpis import DEFINITIONS
 from tests.conftest import write_csv
@@ -18,8 +17,8 @@ def client(db):
         yield c
 
 
-def test_kpis_endpoint_and_openapi(client, db) -> None:
-    load_demo(db)
+def test_kpis_endpoint_and_openapi(demo_shared) -> None:
+    client = TestClient(create_app(demo_shared, web=False))  # the demo, copied once per session, read only
     response = client.get("/api/v1/kpis", params={"as_of": "2024-06-14"})
     assert response.status_code == 200
     assert [k["id"] for k in response.json()] == list(DEFINITIONS)

@@ -23,6 +23,7 @@ from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from typer.testing import CliRunner
 
+from opentrade import bootstrap
 from opentrade.cli import main as cli_main
 from opentrade.errors import ImportRejected, InputFileError
 from opentrade.ingest.cells import FORMULA_PREFIXES
@@ -254,7 +255,7 @@ def test_spreadsheets_that_are_not(registry, case: str) -> None:
 
 def test_the_cli_never_shows_a_traceback(registry, tmp_path: Path, monkeypatch) -> None:
     """The same hostile files through `opentrade import`: exit code 2 and a message, no traceback."""
-    monkeypatch.setattr(cli_main, "open_database", lambda **_: registry)
+    monkeypatch.setattr(bootstrap, "open_database", lambda **_: registry)
     runner = CliRunner()
     cases = {"random.csv": os.urandom(2000), "random.xlsx": os.urandom(2000), "bom.csv": b"\xef\xbb\xbf",
              "zip.xlsx": _zip({"a.txt": b"x"}), "trunc.csv": "uscc,name_zh\n9131,上".encode("gbk")[:-1],

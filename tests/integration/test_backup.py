@@ -158,6 +158,7 @@ def test_foreign_or_damaged_backups_are_refused_and_the_database_is_unchanged(tm
 
 
 @databases.sqlite_only
+@pytest.mark.slow  # writers and readers racing a backup: seconds of load
 def test_backup_while_others_read_and_write_is_consistent(tmp_path: Path, db) -> None:
     _import(db, tmp_path, 2000, 0, "a.csv")
     state_before = _content(db)

@@ -228,6 +228,7 @@ def _content(db: Database) -> dict[str, tuple[int, str]]:
     return out
 
 
+@pytest.mark.slow  # loads the whole instance a second time
 def test_loading_again_changes_nothing(db: Database, kpis: dict[str, KpiResult]) -> None:
     assert ensure_demo(db) is False  # not empty any more: nothing to do
     counts, content = table_counts(db.engine), _content(db)

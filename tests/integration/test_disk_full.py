@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import event
 from typer.testing import CliRunner
 
+from opentrade import bootstrap
 from opentrade.cli import main as cli_main
 from opentrade.errors import StorageFullError
 from opentrade.services.importer import import_file
@@ -48,7 +49,7 @@ def test_page_limit_stops_the_import_cleanly(tmp_path: Path, db: Database, monke
     import_file(db, "enterprises", write_csv(tmp_path / "seed.csv", HEADER, firm_rows(100, start=900_000)))
     before_counts, before = table_counts(db.engine), content_checksum(db.engine)
     limit = _limit_pages(db, extra=20)
-    monkeypatch.setattr(cli_main, "open_database", lambda **_: db)
+    monkeypatch.setattr(bootstrap, "open_database", lambda **_: db)
 
     path = write_csv(tmp_path / "企业名录.csv", HEADER, firm_rows(rows))
     result = runner.invoke(cli_main.app, ["import", "enterprises", str(path)])
@@ -86,7 +87,7 @@ def test_full_file_system_stops_the_import_cleanly(tmp_path: Path, small_disk: P
     try:
         import_file(db, "enterprises", write_csv(tmp_path / "seed.csv", HEADER, firm_rows(100, start=900_000)))
         before_counts, before = table_counts(db.engine), content_checksum(db.engine)
-        monkeypatch.setattr(cli_main, "open_database", lambda **_: db)
+        monkeypatch.setattr(bootstrap, "open_database", lambda **_: db)
 
         path = write_csv(tmp_path / "firms.csv", HEADER, firm_rows(8_000))
         result = runner.invoke(cli_main.app, ["import", "enterprises", str(path)])

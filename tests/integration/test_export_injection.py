@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from opentrade import bootstrap
 from opentrade.app import create_app
 from opentrade.cli import main as cli_main
 from opentrade.ingest.cells import FORMULA_PREFIXES
@@ -96,7 +97,7 @@ def check(content: bytes, fmt: str, where: str) -> int:
 
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_cli_exports(hostile: Database, tmp_path: Path, monkeypatch, fmt: str) -> None:
-    monkeypatch.setattr(cli_main, "open_database", lambda **_: hostile)
+    monkeypatch.setattr(bootstrap, "open_database", lambda **_: hostile)
     runner = CliRunner()
     escaped = {}
     for kind in CLI_KINDS:

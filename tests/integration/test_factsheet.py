@@ -20,7 +20,6 @@ from opentrade.services.factsheet import MISSING, STRINGS, FactSheet, build_fact
 from opentrade.services.kpis import DEFINITIONS, compute_kpis
 from opentrade.store.db import Database
 from opentrade.store.models import Event
-from tests.integration.test_demo import demo_db  # noqa: F401 - the module-scoped demo registry, reused
 
 HOSTILE = "<script>alert(1)</script>"
 PDF_SECONDS_LIMIT = 15  # about 0.6 s measured for the first render (fonts load once); generous against noise
@@ -30,8 +29,8 @@ CALIBRATED = [f"{n:,}" for n in (TARGETS.foreign_firms, TARGETS.mnc_hq_rd, TARGE
 
 
 @pytest.fixture(scope="module")
-def demo(demo_db: tuple[Database, float]) -> Database:  # noqa: F811
-    return demo_db[0]
+def demo(demo_shared: Database) -> Database:
+    return demo_shared  # the session's read-only copy of the demo
 
 
 @pytest.fixture(scope="module")

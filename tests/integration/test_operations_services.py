@@ -139,6 +139,7 @@ def test_space_figures_match_the_records(demo_copy) -> None:
     assert 0 < figures["relic_restored_share"]["value"] < 1
 
 
+@pytest.mark.slow  # the CLI and the API over the demo, end to end
 def test_cli_and_api(demo_copy, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from opentrade.app import create_app
     from opentrade.cli.main import app

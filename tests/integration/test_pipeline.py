@@ -399,15 +399,12 @@ def test_api_reads(db: Database, tmp_path: Path) -> None:
 # --- the demo's operations records -----------------------------------------------------------------------------
 
 
-def test_the_demo_operations_records(tmp_path: Path) -> None:
+def test_the_demo_operations_records(demo_shared: Database) -> None:
     from opentrade.domain.pipeline import check_transition
     from opentrade.refdata.market_model import load_model_config
     from opentrade.refdata.reference import load_reference
     from opentrade.refdata.standards import load_taxonomy
-    from opentrade.services.demo import load_demo
-
-    db = Database(databases.new_url(tmp_path / "demo.db", migrated=True))
-    load_demo(db)
+    db = demo_shared  # the demo as loaded (read only)
     raw = databases.PlainSQL(db.engine)
 
     def one(sql: str) -> tuple:
@@ -459,5 +456,3 @@ def test_the_demo_operations_records(tmp_path: Path) -> None:
     k = pipeline_kpis(db, as_of=AS_OF)
     assert k["conversion"]["value"] is not None and k["aftercare"]["visits"] > 0
     assert all(k[f]["rests_on_synthetic"] for f in ("conversion", "enquiry_response", "aftercare"))
-    db.dispose()
-    databases.drop_url(db.url)

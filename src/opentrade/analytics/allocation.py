@@ -264,8 +264,8 @@ def allocate(
 
     unassigned: list[Unassigned] = []
     to_free = _cost_to_free(ps, holder) if (ps.allowed & (unit_of < 0)[:, None]).any() else None
-    for i in np.flatnonzero(unit_of < 0):
-        i = int(i)
+    for found in np.flatnonzero(unit_of < 0):
+        i = int(found)
         if to_free is not None and ps.allowed[i].any():
             unassigned.append(_outbid(i, ps, holder, to_free, total))
             continue

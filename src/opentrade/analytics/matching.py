@@ -270,8 +270,8 @@ class Matches:
         x = self.factors(firm, slot)
         if not x:
             return "no recommendation"
-        return _text(x["fit"], segments[x["segment"]], x["market_score"], markets[x["market"]],
-                     x["channel_strength"], channels[x["channel"]], x["origin_boost"], x["export_boost"],
+        return _text(x["fit"], segments[int(x["segment"])], x["market_score"], markets[int(x["market"])],
+                     x["channel_strength"], channels[int(x["channel"])], x["origin_boost"], x["export_boost"],
                      x["size_boost"], x["total"])
 
 
@@ -424,10 +424,10 @@ def top_matches(
         idx, val = _top_n(v.reshape(n_seg * n, items), n)
         ok = val > 0
         out_m[start:stop] = np.where(ok, cand_m.reshape(n_seg * n, items)[idx, np.arange(items)], -1).T
-        g = idx // n
-        out_g[start:stop] = np.where(ok, g, -1).T
+        seg = idx // n
+        out_g[start:stop] = np.where(ok, seg, -1).T
         out_t[start:stop] = np.where(ok, val, np.nan).T
-        out_f[start:stop] = np.where(ok, ft.reshape(-1)[g * items + np.arange(items)], np.nan).T
+        out_f[start:stop] = np.where(ok, ft.reshape(-1)[seg * items + np.arange(items)], np.nan).T
     return _result(mo, out_m, out_g, out_t, out_f)
 
 

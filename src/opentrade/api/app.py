@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from html import escape
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from fastapi.responses import HTMLResponse
@@ -40,7 +41,7 @@ DESCRIPTION = """The district registry, its headline figures and the market inte
 * Errors are JSON of one shape: `{"error": {"type": ..., "message": ..., "details": ...}}`.
 * Lists are paged: `{items, total, page, page_size}`, `page_size` at most 500.
 """
-ERRORS = {400: {"model": ErrorBody, "description": "a parameter is valid in form but not in meaning"},
+ERRORS: dict[int | str, dict[str, Any]] = {400: {"model": ErrorBody, "description": "a parameter is valid in form but not in meaning"},
           401: {"model": ErrorBody, "description": "credentials needed"},
           403: {"model": ErrorBody, "description": "forbidden"},
           404: {"model": ErrorBody, "description": "no such record"},

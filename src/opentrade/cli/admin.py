@@ -165,21 +165,21 @@ def audit_command(
                                                            "file (cells starting = + - @ escaped).")] = None,
 ) -> None:
     """The audit log: who changed what, when, from where (append-only)."""
+    from opentrade.services.audit_log import AuditFilter, audit_frame, audit_page
     from opentrade.services.exporter import write_frame
-    from opentrade.store import audit
 
-    flt = audit.AuditFilter(since=_since(since), actor=actor, action=action)
+    flt = AuditFilter(since=_since(since), actor=actor, action=action)
     db = database()
-    with db.engine.connect() as conn:
-        if out is not None:
-            fmt = out.suffix.lower().lstrip(".")
-            if fmt not in ("csv", "xlsx"):
-                raise ConfigError(f"{out}: write a .csv or .xlsx file")
-            frame = audit.frame(conn, flt)
-            write_frame(frame, out, fmt=fmt)
-            console.print(f"wrote {frame.height:,} audit entries to {out}", highlight=False)
-            return
-        items, total = audit.query(conn, flt, page=1, page_size=limit)
+    if out is not None:
+        fmt = out.suffix.lower().lstrip(".")
+        if fmt not in ("csv", "xlsx"):
+            raise ConfigError(f"{out}: write a .csv or .xlsx file")
+        frame = audit_frame(db, flt)
+        write_frame(frame, out, fmt=fmt)
+        console.print(f"wrote {frame.height:,} audit entries to {out}", highlight=False)
+        return
+    found = audit_page(db, flt, page=1, page_size=limit)
+    items, total = found.items, found.total
     table = Table("id", "at (UTC)", "actor", "action", "entity", "detail", "ip",
                   title=f"Audit log: {min(total, limit)} newest of {total:,}")
     for e in items:

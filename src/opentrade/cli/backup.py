@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from opentrade.bootstrap import open_database
-from opentrade.cli.common import console, err_console, handles_errors
+from opentrade.cli.common import console, database, err_console, handles_errors
 
 
 @handles_errors
@@ -23,7 +22,7 @@ def backup(
     from opentrade.services.backup import backup as run_backup
     from opentrade.services.backup import info_dict
 
-    db = open_database(migrate=False)  # a backup taken before `db upgrade` must show the schema as it was
+    db = database(migrate=False)  # a backup taken before `db upgrade` must show the schema as it was
     info = run_backup(db, path, overwrite=force)
     if as_json:
         typer.echo(json.dumps(info_dict(info), ensure_ascii=False, indent=2))
@@ -45,7 +44,7 @@ def restore(
     from opentrade.services.backup import restore as run_restore
 
     meta = read_metadata(path)  # refuses foreign or damaged files before anything is asked
-    db = open_database(migrate=False)
+    db = database(migrate=False)
     rows = sum((meta.get("counts") or {}).values())
     console.print(f"backup of {meta.get('source')} taken {meta.get('created_at')}: schema {meta.get('revision')}, "
                   f"{rows:,} rows", highlight=False)

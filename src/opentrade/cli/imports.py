@@ -16,7 +16,7 @@ from opentrade.cli.common import console, database, err_console, handles_errors,
 # The importable kinds; a test keeps them equal to the import specs (which load polars: not at start-up).
 KINDS = ("enterprises", "financials", "projects", "partners", "events", "universities", "heritage", "spaces",
          "statistics", "tenancies", "aftercare", "enquiries", "buyers", "exchange_rates")
-Kind = Enum("Kind", {kind: kind for kind in KINDS}, type=str)
+Kind = Enum("Kind", {kind: kind for kind in KINDS}, type=str)  # type: ignore[misc]
 
 
 

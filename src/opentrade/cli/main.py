@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from opentrade.bootstrap import open_database
-from opentrade.cli.common import console, handles_errors
+from opentrade.cli.common import console, database, handles_errors
 from opentrade.config import get_settings
 
 app = typer.Typer(help="opentrade — a district's open-trade registry, classifications and KPIs.", no_args_is_help=True)
@@ -22,7 +21,7 @@ def db_upgrade() -> None:
     """Create or migrate the database to the newest schema."""
     from opentrade.store.db import upgrade
 
-    db = open_database(migrate=False)
+    db = database(migrate=False)
     upgrade(db.engine)
     console.print(f"database at head: {db.url}", highlight=False)
 
@@ -33,7 +32,7 @@ def init(
     demo: Annotated[bool, typer.Option("--demo", help="Load the built-in Yangpu instance (synthetic registry).")] = False,
 ) -> None:
     """Create the database; with --demo, load the built-in Yangpu instance (idempotent)."""
-    db = open_database()
+    db = database()
     if not demo:
         console.print(f"database ready: {db.url}", highlight=False)
         return
@@ -57,7 +56,7 @@ def serve(
     from opentrade.services.demo import ensure_demo
 
     settings = get_settings()
-    db = open_database()
+    db = database()
     if ensure_demo(db):
         console.print("empty database: loaded the built-in Yangpu demo instance (synthetic records)")
     uvicorn.run(create_app(db), host=host or settings.host, port=port or settings.port, log_level="info")

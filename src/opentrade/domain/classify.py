@@ -19,10 +19,12 @@ from __future__ import annotations
 import json
 import re
 import string
+from collections.abc import Collection
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 from opentrade.domain.vocabulary import CORE_DIGITAL
 
@@ -95,7 +97,7 @@ def _ancestors(tax: Taxonomy, code: str | None) -> list[str]:
     return out + ([section] if section else [])
 
 
-def _first_in(candidates: list[str], allowed: tuple[str, ...] | set[str]) -> str | None:
+def _first_in(candidates: list[str], allowed: Collection[str]) -> str | None:
     return next((c for c in candidates if c in allowed), None)
 
 
@@ -166,7 +168,12 @@ def _label_expr(anc: pl.Expr) -> pl.Expr:
             .otherwise(pl.concat_str([pl.lit("class "), anc])))
 
 
-def _lookup(expr: pl.Expr, mapping: dict, dtype: pl.DataType = pl.String) -> pl.Expr:
+def _exprs(items: list[pl.Expr]) -> list[pl.Expr]:
+    """Typed as expressions (polars types ``when().then()`` as a narrower class)."""
+    return items
+
+
+def _lookup(expr: pl.Expr, mapping: dict[Any, Any], dtype: PolarsDataType = pl.String) -> pl.Expr:
     return expr.replace_strict(mapping, default=None, return_dtype=dtype) if mapping else pl.lit(None, dtype)
 
 
@@ -277,14 +284,14 @@ def classify_frame(df: pl.DataFrame, *, taxonomy: Taxonomy) -> pl.DataFrame:
            for i in range(len(tax.efficiency_rules))]
     rules = tax.efficiency_rules
     work = work.with_columns(
-        __ot_rule=pl.coalesce([pl.when(ok).then(pl.lit(i)) for i, ok in enumerate(oks)] or [pl.lit(None, pl.Int32)]),
-        __ot_rank=pl.coalesce([pl.when(ok).then(rank(f"e{i}")) for i, ok in enumerate(oks)]
+        __ot_rule=pl.coalesce(_exprs([pl.when(ok).then(pl.lit(i)) for i, ok in enumerate(oks)]) or [pl.lit(None, pl.Int32)]),
+        __ot_rank=pl.coalesce(_exprs([pl.when(ok).then(rank(f"e{i}")) for i, ok in enumerate(oks)])
                               or [pl.lit(None, pl.Int64)]),
     )
     kw_texts = {i * _MAX_KW + r: _kw_text(kw) for i, rule in enumerate(rules) for r, kw in enumerate(rule.keywords)}
     basis05 = pl.concat_str([
         _lookup(pl.col("__ot_rule") * _MAX_KW + pl.col("__ot_rank"), kw_texts),
-        pl.coalesce([pl.when(pl.col("__ot_rule") == i).then(pl.col(f"__ot_e{i}")) for i in range(len(rules))]
+        pl.coalesce(_exprs([pl.when(pl.col("__ot_rule") == i).then(pl.col(f"__ot_e{i}")) for i in range(len(rules))])
                     or [pl.lit(None, pl.String)]),
     ])
     sub = pl.coalesce([pl.col("__ot_msub"), _lookup(pl.col("__ot_rule"), dict(enumerate(r.de_subcategory

@@ -106,7 +106,7 @@ def install_error_handlers(app: FastAPI) -> None:
              "type": str(err.get("type", ""))}
             for err in exc.errors()
         ]
-        where = ", ".join(".".join(d["loc"]) + ": " + d["msg"] for d in details[:3])
+        where = ", ".join(".".join(d["loc"]) + ": " + str(d["msg"]) for d in details[:3])
         return error_response(422, "ValidationError", f"invalid request: {where}" if where else "invalid request",
                               details)
 
@@ -123,7 +123,8 @@ def install_error_handlers(app: FastAPI) -> None:
         if exc.status_code == 404 and message == "Not Found":
             message = f"no such endpoint: {request.method} {request.url.path}"
         return error_response(exc.status_code, HTTP_TYPES.get(exc.status_code, "HTTPError"), message,
-                              None if isinstance(exc.detail, str) else exc.detail, exc.headers)
+                              None if isinstance(exc.detail, str) else exc.detail,
+                              dict(exc.headers) if exc.headers is not None else None)
 
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> Response:

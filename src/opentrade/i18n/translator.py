@@ -144,10 +144,12 @@ class Translator:
             return self.missing()
         if isinstance(value, str):
             try:
-                value = dt.date.fromisoformat(value[:10])
+                day = dt.date.fromisoformat(value[:10])
             except ValueError:
                 return value
-        return format_date(value, format="medium", locale=self.locale)
+        else:
+            day = value
+        return format_date(day, format="medium", locale=self.locale)
 
     def kpi_value(self, value: float | int | list[float | None] | None, unit: str,
                   qualifier: str | None = None) -> str:

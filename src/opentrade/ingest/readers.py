@@ -13,6 +13,7 @@ import io
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
@@ -133,7 +134,8 @@ def _read_csv_as(path: Path, encoding: str, label: str) -> RawTable:
         delimiter = _sniff_delimiter(first)
         fh.seek(0)
         headers = next(csv.reader(fh, delimiter=delimiter))
-    options = {"has_header": True, "infer_schema": False, "separator": delimiter, "quote_char": '"'}
+    options: dict[str, Any] = {"has_header": True, "infer_schema": False, "separator": delimiter,
+                               "quote_char": '"'}
     try:
         if encoding in ("utf-8", "utf-8-sig"):
             frame = pl.scan_csv(path, encoding="utf8", **options)  # read in batches as it is validated
@@ -188,7 +190,7 @@ def _read_excel(path: Path) -> RawTable:
         raise InputFileError(str(path), "the first sheet is empty")
     width = max(len(r) for r in rows)
     headers = [(_cell_text(v) or "") for v in rows[0]] + [""] * (width - len(rows[0]))
-    columns = {f"c{i}": [] for i in range(width)}
+    columns: dict[str, list[str | None]] = {f"c{i}": [] for i in range(width)}
     for row in rows[1:]:
         for i in range(width):
             columns[f"c{i}"].append(_cell_text(row[i]) if i < len(row) else None)

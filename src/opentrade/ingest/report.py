@@ -9,7 +9,7 @@ import polars as pl
 
 from opentrade.ingest.cells import escape_cell
 
-ISSUE_SCHEMA = {"row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String}
+ISSUE_SCHEMA = pl.Schema({"row": pl.Int64, "column": pl.String, "value": pl.String, "rule": pl.String})
 
 
 @dataclass

@@ -15,7 +15,7 @@ from opentrade.domain.vocabulary import PIPELINE_STAGES
 from opentrade.ingest import values as v
 from opentrade.refdata.countries import country_spellings, currency_codes
 
-ParserFactory = Callable[[float], object]  # unit multiplier → parser
+ParserFactory = Callable[[float], "v.Parser"]  # unit multiplier → parser
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,7 @@ class EntitySpec:
         return next(c for c in self.columns if c.field == name)
 
 
-def _const(parser: object) -> ParserFactory:
+def _const(parser: v.Parser) -> ParserFactory:
     return lambda _multiplier: parser
 
 
@@ -96,7 +96,7 @@ def _clusters() -> v.CodeList:
 class _Lazy:
     """A parser built on first use (reference tables are read only when a file needs them)."""
 
-    def __init__(self, build: Callable[[], object]):
+    def __init__(self, build: Callable[[], v.Parser]):
         self._build = build
 
     def parse(self, col: pl.Expr) -> v.Parsed:

@@ -56,7 +56,7 @@ def validate(raw: RawTable, spec: EntitySpec, *, max_rows: int = 0) -> Validated
     # and never holds a cleaned copy of every text column beside the typed one.
     # At most one row past the limit is read: a file that is too long is refused without being held in memory.
     limit = max_rows
-    typed = (
+    typed_lazy = (
         (raw.frame.lazy().head(limit + 1) if limit else raw.frame.lazy())
         .with_row_index(ROW, offset=raw.first_row_number)
         .with_columns(
@@ -67,9 +67,10 @@ def validate(raw: RawTable, spec: EntitySpec, *, max_rows: int = 0) -> Validated
         .select(ROW, *exprs)
     )
     try:
-        typed = typed.collect(engine="streaming")
+        frame = typed_lazy.collect(engine="streaming")
     except pl.exceptions.PolarsError as exc:  # a malformed line found while scanning
         raise InputFileError(raw.path, f"not a well-formed file: {str(exc).strip().splitlines()[0]}") from exc
+    typed = frame
     if limit and typed.height > limit:
         raise _too_many_rows(raw, limit)
     # Fields the file does not have are null (or False for flags), so later steps see every column.

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
 import polars as pl
+from polars._typing import PolarsDataType
 from stdnum.cn import uscc as stdnum_uscc
 
 Parsed = tuple[pl.Expr, pl.Expr]
@@ -28,7 +29,8 @@ def _err(cond: pl.Expr, message: str) -> pl.Expr:
     return pl.when(cond).then(pl.lit(message)).otherwise(pl.lit(None, dtype=pl.String))
 
 
-def _per_batch(col: pl.Expr, fast, slow, dtype: pl.DataType) -> pl.Expr:
+def _per_batch(col: pl.Expr, fast: Callable[[pl.Series], pl.Series], slow: Callable[[pl.Series], pl.Series],
+               dtype: PolarsDataType) -> pl.Expr:
     """``fast`` on every cell, ``slow`` only on the cells where ``fast`` gives null (one batch at a time).
 
     For parsers whose common spelling has a cheap exact reading (a plain number, an ISO date, a code as listed):

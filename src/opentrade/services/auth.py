@@ -32,9 +32,9 @@ from opentrade.domain.vocabulary import Role, Scope, values
 from opentrade.errors import ConfigError, LoginRefused, NotFound, TokenRefused
 from opentrade.store import audit, revision
 from opentrade.store.db import Database
-from opentrade.store.models import ApiToken, AppUser
+from opentrade.store.models import ApiToken, AppUser, table_of
 
-U, T = AppUser.__table__, ApiToken.__table__
+U, T = table_of(AppUser), table_of(ApiToken)
 ROLES: tuple[str, ...] = values(Role)
 SCOPES: tuple[str, ...] = values(Scope)
 ROLE_SCOPES: dict[str, frozenset[str]] = {
@@ -253,7 +253,7 @@ def authenticate(db: Database, username: str, password: str, *, ip: str | None =
             ok = _hasher.verify(row.password_hash, password)
         except (VerificationError, InvalidHashError):
             ok = False
-    if not ok:
+    if not ok or row is None:
         window.hit(key)
         reason = ("unknown user" if row is None else "disabled user" if not row.active
                   else "no password set" if row.password_hash is None else "wrong password")

@@ -384,10 +384,10 @@ def _pg_env(url: str) -> dict[str, str]:
     for name, value in u.query.items():
         if name in _PG_QUERY_ENV:
             env[_PG_QUERY_ENV[name]] = value if isinstance(value, str) else value[-1]
-    for var, value in (("PGHOST", u.host), ("PGPORT", u.port), ("PGUSER", u.username), ("PGPASSWORD", u.password),
-                       ("PGDATABASE", u.database)):
-        if value:
-            env[var] = str(value)
+    for var, part in (("PGHOST", u.host), ("PGPORT", u.port), ("PGUSER", u.username), ("PGPASSWORD", u.password),
+                      ("PGDATABASE", u.database)):
+        if part:
+            env[var] = str(part)
     return env
 
 

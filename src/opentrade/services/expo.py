@@ -9,6 +9,7 @@ fits none of the buyer's segments) is never scheduled. A buyer's ``unavailable_s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +22,7 @@ from opentrade.errors import ConfigError, NotFound
 from opentrade.services import matchmaking
 from opentrade.store import audit, revision
 from opentrade.store.db import Database
-from opentrade.store.models import Buyer, Enterprise, Event, Meeting
+from opentrade.store.models import Buyer, Enterprise, Event, Meeting, table_of
 
 MAX_SLOTS, MAX_TABLES, MAX_FIRMS = 200, 1000, 5000
 
@@ -73,7 +74,7 @@ def _unavailable(text: str | None, slots: int, who: str) -> list[int]:
 
 
 def schedule_expo(db: Database, event_id: int, *, slots: int = 20, tables: int = 60, firms: int = 300,
-                  usccs: list[str] | None = None, must_meet: list[tuple[str, str]] = (),
+                  usccs: list[str] | None = None, must_meet: Sequence[tuple[str, str]] = (),
                   as_of: dt.date | None = None, persist: bool = True, time_limit: float = 120.0,
                   actor: str = audit.SYSTEM, ip: str | None = None) -> ExpoSchedule:
     """Schedule the event's buyers with candidate firms; with ``persist`` the event's meetings are replaced by the
@@ -108,9 +109,9 @@ def schedule_expo(db: Database, event_id: int, *, slots: int = 20, tables: int =
     buyer_ok = np.ones((len(buyers), slots), dtype=bool)
     for j, b in enumerate(buyers):
         buyer_ok[j, _unavailable(b["unavailable_slots"], slots, f"buyer {b['name']}")] = False
-    masks = {} if buyer_ok.all() else {"buyer_available": buyer_ok}
-    result = schedule_meetings(scores, slots, tables, must_meet=pairs, time_limit=time_limit, **masks)
-    greedy = greedy_schedule(scores, slots, tables, must_meet=pairs, **masks)
+    masks = None if buyer_ok.all() else buyer_ok
+    result = schedule_meetings(scores, slots, tables, must_meet=pairs, time_limit=time_limit, buyer_available=masks)
+    greedy = greedy_schedule(scores, slots, tables, must_meet=pairs, buyer_available=masks)
     meetings = _meeting_rows(ctx, rows, buyers, result, scores, set(pairs), tables)
     if persist:
         _store(db, event_id, meetings, actor=actor, ip=ip, method=result.method)
@@ -119,7 +120,8 @@ def schedule_expo(db: Database, event_id: int, *, slots: int = 20, tables: int =
 
 def _meeting_rows(ctx, rows: np.ndarray, buyers: list[dict], result: ScheduleResult, scores: np.ndarray,
                   must: set[tuple[int, int]], tables: int) -> list[dict[str, Any]]:
-    out, next_table = [], {}
+    out: list[dict[str, Any]] = []
+    next_table: dict[int, int] = {}
     for f, b, s in result.meetings:
         table = next_table.get(s, 0) + 1  # at most `tables` per slot: the scheduler guarantees it
         next_table[s] = table
@@ -147,7 +149,7 @@ def _store(db: Database, event_id: int, meetings: list[dict[str, Any]], *, actor
 
 
 def _counts(conn, event_id: int) -> dict[str, int]:
-    m = Meeting.__table__.c
+    m = table_of(Meeting).c
     row = conn.execute(select(func.count(), func.count(func.distinct(m.enterprise_id)),
                               func.count(func.distinct(m.buyer_id)), func.max(m.slot))
                        .where(m.event_id == event_id)).one()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, cast
 
 import polars as pl
 from sqlalchemy import Connection, func, select
@@ -27,7 +28,7 @@ from opentrade.options import DATUMS, Options, given
 from opentrade.refdata.standards import Taxonomy
 from opentrade.store import audit, revision
 from opentrade.store.db import Database, translate_operational_error
-from opentrade.store.models import Base, Enterprise, Event, HeritageSite, ImportRun, Space
+from opentrade.store.models import Base, Enterprise, Event, HeritageSite, ImportRun, Space, table_of
 from opentrade.store.upsert import StagingArea, staging_area, upsert_frame
 
 Progress = Callable[[int, int], None]  # (rows written so far, rows in all)
@@ -152,7 +153,7 @@ def import_on(
     after = conn.execute(select(func.count()).select_from(table)).scalar_one() if before else n_rows
     if isinstance(sha256, Future):
         sha256 = sha256.result()
-    conn.execute(ImportRun.__table__.insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=n_rows))
+    conn.execute(table_of(ImportRun).insert().values(kind=spec.kind, path=raw.path, sha256=sha256, rows=n_rows))
     result.inserted, result.updated = after - before, n_rows - (after - before)
     audit.record(conn, actor=opts.actor, action="import", entity=spec.table, ip=opts.ip,
                  after={"kind": spec.kind, "file": source, "sha256": sha256, "rows": n_rows,
@@ -209,9 +210,9 @@ def _lookup(conn: Connection, column_key, column_id) -> pl.DataFrame:
         # the whole lookup down the general path.
         parts, last = [], None
         while True:
-            chunk = select(column_key.label("k"), column_id.label("i")).where(column_key.is_not(None))
-            chunk = chunk.where(column_id > last) if last is not None else chunk
-            chunk = chunk.order_by(column_id).limit(_LOOKUP_CHUNK).subquery()
+            query = select(column_key.label("k"), column_id.label("i")).where(column_key.is_not(None))
+            query = query.where(column_id > last) if last is not None else query
+            chunk = query.order_by(column_id).limit(_LOOKUP_CHUNK).subquery()
             count, last, keys, ids = conn.execute(select(
                 func.count(), func.max(chunk.c.i), func.group_concat(chunk.c.k, _SEP), func.group_concat(chunk.c.i, ",")
             )).one()
@@ -269,7 +270,7 @@ def _to_table_rows(conn: Connection, spec: EntitySpec, validated: Validated, *, 
     # A column the file leaves empty takes the model's default where the database needs a value (status, stage).
     table = Base.metadata.tables[spec.table]
     # Columns the spec does not carry at all (a row version) are inserted with their default too.
-    defaults = {c.name: c.default.arg for c in table.c
+    defaults = {c.name: cast(Any, c.default).arg for c in table.c
                 if not c.nullable and not c.primary_key and c.default is not None and c.default.is_scalar}
     frame = frame.with_columns(pl.col(k).fill_null(v) if k in frame.columns else pl.lit(v).alias(k)
                                for k, v in defaults.items())

@@ -248,4 +248,5 @@ class _Calculator:
             definition_zh="区内高校留学生人数 ÷ 全市留学生人数（区级统计数据“shanghai_international_students”）",
             source=city.provenance.source, statistic_as_of=city.provenance.statistic_as_of,
             details={"district_international_students": intl, "shanghai_international_students": city.value})
-        return self._result("international_student_share_of_shanghai", share(intl, city.value), prov)
+        city_total = city.value if isinstance(city.value, int | float) else None
+        return self._result("international_student_share_of_shanghai", share(intl, city_total), prov)

@@ -223,9 +223,9 @@ def recommendations(db: Database, *, n: int = 3, uscc: str | None = None, limit:
 
 def _slot(matches: Matches, f: int, j: int) -> tuple[int, int, int, dict[str, float]]:
     x = matches.factors(f, j)
-    factors = {k: x[k] for k in ("total", "fit", "market_score", "channel_strength", "origin_boost",
-                                 "export_boost", "size_boost")}
-    return x["market"], x["segment"], x["channel"], factors
+    factors = {k: float(x[k]) for k in ("total", "fit", "market_score", "channel_strength", "origin_boost",
+                                        "export_boost", "size_boost")}
+    return int(x["market"]), int(x["segment"]), int(x["channel"]), factors
 
 
 def shortlist(db: Database, *, market: str | None = None, partner_id: int | None = None,
@@ -257,9 +257,9 @@ def shortlist(db: Database, *, market: str | None = None, partner_id: int | None
                        "channel_strength": s.channel_strength, "origin_boost": s.origin_boost[r],
                        "export_boost": s.export_boost[r], "size_boost": s.size_boost[r]}
             best[f] = _row(ctx, f, m, int(s.segment[r]), s.channel, factors, 0)
-    rows = sorted(best.values(), key=lambda r: (-r["total"], r["uscc"]))[:limit]
-    for i, r in enumerate(rows, 1):
-        r["rank"] = i
+    rows = sorted(best.values(), key=lambda row: (-row["total"], row["uscc"]))[:limit]
+    for i, row in enumerate(rows, 1):
+        row["rank"] = i
     return {"target": target, "markets": ranked, "segments": seg_ids or ctx.segments, "firms": rows}
 
 
@@ -285,8 +285,8 @@ def _target(db: Database, *, market: str | None, partner_id: int | None, event_i
         segs = sorted({s for b in buyers for s in _split(b.segments)})
         return f"event {ev.name_en} (its buyers)", isos, segs or None
     if ev.partner_id is not None:
-        _, isos, segs = _target(db, market=None, partner_id=ev.partner_id, event_id=None)
-        return f"event {ev.name_en} (its partner)", isos, segs
+        _, isos, partner_segs = _target(db, market=None, partner_id=ev.partner_id, event_id=None)
+        return f"event {ev.name_en} (its partner)", isos, partner_segs
     raise NotFound(f"event {ev.name_en} has neither buyers nor a partner to derive its markets from")
 
 

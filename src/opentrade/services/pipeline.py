@@ -25,9 +25,16 @@ from opentrade.services.rates import RateBook, convert
 from opentrade.services.registry import PageRequest, PageResult
 from opentrade.store import audit, revision
 from opentrade.store.db import Database, translate_operational_error
-from opentrade.store.models import AftercareVisit, Enquiry, Enterprise, InvestmentProject, ProjectStageChange
+from opentrade.store.models import (
+    AftercareVisit,
+    Enquiry,
+    Enterprise,
+    InvestmentProject,
+    ProjectStageChange,
+    table_of,
+)
 
-P, H = InvestmentProject.__table__, ProjectStageChange.__table__
+P, H = table_of(InvestmentProject), table_of(ProjectStageChange)
 KEEP: Final = object()  # update_project: leave this field as it is
 
 
@@ -129,7 +136,7 @@ def project_history(db: Database, project_id: int) -> list[dict[str, Any]]:
 
 
 def _projects(conn: Connection) -> list[dict[str, Any]]:
-    e = Enterprise.__table__
+    e = table_of(Enterprise)
     stmt = (select(P.c.id, P.c.title, P.c.stage, P.c.amount, P.c.currency, P.c.amount_usd.label("amount_usd_reported"),
                    P.c.announced_on, P.c.investor_country, P.c.owner, P.c.next_action, P.c.next_action_on,
                    P.c.stage_changed_on, P.c.dropped_reason, P.c.row_version, P.c.synthetic,
@@ -306,7 +313,7 @@ def list_aftercare(db: Database, *, page: PageRequest | None = None, uscc: str |
                    since: dt.date | None = None, until: dt.date | None = None) -> PageResult:
     """Aftercare visits, newest first, with the firm visited."""
     page = page or PageRequest()
-    a, e = AftercareVisit.__table__, Enterprise.__table__
+    a, e = table_of(AftercareVisit), table_of(Enterprise)
     where = [c for c in (e.c.uscc == uscc.upper() if uscc else None, a.c.visited_on >= since if since else None,
                          a.c.visited_on <= until if until else None) if c is not None]
     joined = a.join(e, e.c.id == a.c.enterprise_id)
@@ -323,7 +330,7 @@ def list_enquiries(db: Database, *, page: PageRequest | None = None, answered: b
     """Enquiries, newest first, with the response time in hours (None while unanswered)."""
     page = page or PageRequest()
     _plain_date(until, "until")
-    q = Enquiry.__table__
+    q = table_of(Enquiry)
     where = [c for c in (
         (q.c.responded_at.is_not(None) if answered else q.c.responded_at.is_(None)) if answered is not None else None,
         q.c.country == country.upper() if country else None,

@@ -59,10 +59,25 @@ class PageRequest:
 
 @dataclass
 class PageResult:
+    """One page of a list: its rows, how many match over all pages, which page, and its size."""
+
     items: list[dict[str, Any]]
     total: int
     page: int
     page_size: int
+
+    @property
+    def pages(self) -> int:
+        return pages_for(self.total, self.page_size)
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:  # the cockpit's templates say rows
+        return self.items
+
+
+def pages_for(total: int, page_size: int) -> int:
+    """Pages needed for ``total`` rows (at least one, an empty page)."""
+    return max(1, -(-total // page_size))
 
 
 # --- filters -----------------------------------------------------------------------------------------------------
@@ -220,11 +235,16 @@ def _enterprise_item(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def list_enterprises(db: Database, filters: EnterpriseFilter | None = None,
-                     page: PageRequest | None = None) -> PageResult:
+                     page: PageRequest | None = None, *, clamp: bool = False) -> PageResult:
+    """``clamp``: a page past the end is the last page (the cockpit's pager), instead of an empty one (the API)."""
     filters, page = filters or EnterpriseFilter(), page or PageRequest()
     stmt = select(*[getattr(Enterprise, c) for c in ENTERPRISE_LIST_COLUMNS])
     order = _order_by(page.sort, Enterprise, ENTERPRISE_SORT, (), Enterprise.id)
-    return _page(db, stmt, Enterprise, _enterprise_where(filters), page, order=order, convert=_enterprise_item)
+    result = _page(db, stmt, Enterprise, _enterprise_where(filters), page, order=order, convert=_enterprise_item)
+    last = pages_for(result.total, page.page_size)
+    if clamp and page.page > last:
+        return list_enterprises(db, filters, PageRequest(last, page.page_size, page.sort))
+    return result
 
 
 def enterprise_frame(db: Database, filters: EnterpriseFilter | None = None, *, sort: str | None = None,

@@ -16,9 +16,9 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select
 
-from opentrade.store.models import AuditLog
+from opentrade.store.models import AuditLog, table_of
 
-_table = AuditLog.__table__
+_table = table_of(AuditLog)
 SYSTEM = "system"
 ACTIONS = ("import", "edit", "delete", "login", "login_failed", "logout", "token_created", "token_revoked",
            "user_added", "user_disabled", "password_set", "schedule", "stage_move")

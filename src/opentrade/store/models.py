@@ -7,6 +7,7 @@ has a ``synthetic`` flag so figures resting on generated records can say so.
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
@@ -36,6 +38,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table, typed as the Core ``Table`` it is (for insert/update statements)."""
+    return cast(Table, model.__table__)
 
 
 class Enterprise(Base):

@@ -11,9 +11,9 @@ import datetime as dt
 from sqlalchemy import Connection, select, update
 
 from opentrade.store.db import Database
-from opentrade.store.models import RegistryRevision
+from opentrade.store.models import RegistryRevision, table_of
 
-_table = RegistryRevision.__table__
+_table = table_of(RegistryRevision)
 
 
 def bump(conn: Connection) -> None:

@@ -23,6 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Connection, Table, cast, column, exists, literal, null, select, table, true
@@ -143,6 +144,7 @@ def upsert_frame(
     order = list(compiled.positiontup) if positional else columns
     data = data.select(order)
     done = 0
+    params: list[Any]
     for chunk in data.iter_slices(CHUNK_ROWS):
         if positional:
             params = list(zip(*(s.to_list() for s in chunk.iter_columns()), strict=True))
@@ -303,7 +305,9 @@ def _upsert_copied(
     done = 0
     # psycopg 3's cursor, on the transaction SQLAlchemy has begun; one slice is encoded (polars, without the GIL)
     # while the previous one is sent.
-    with (conn.connection.driver_connection.cursor() as cursor,
+    driver = conn.connection.driver_connection
+    assert driver is not None  # a live connection inside the caller's transaction
+    with (driver.cursor() as cursor,
           ThreadPoolExecutor(max_workers=1, thread_name_prefix="opentrade-csv") as pool,
           cursor.copy(f"COPY {stage} ({names}) FROM STDIN (FORMAT csv)") as copy):
         pending = None

@@ -21,8 +21,8 @@ from opentrade.errors import LoginRefused
 from opentrade.http.access import Db, client_ip
 from opentrade.http.sessions import CSRF_FIELD
 from opentrade.services import auth
+from opentrade.services.audit_log import ACTIONS, AuditFilter, audit_frame, audit_page
 from opentrade.services.exporter import download
-from opentrade.store import audit
 from opentrade.web.params import page_param
 from opentrade.web.rendering import cookies as _cookies
 from opentrade.web.rendering import is_partial, login_url, page_principal, render, text_error, translator
@@ -84,6 +84,7 @@ async def login(request: Request, db: Db) -> Response:
         return await run_in_threadpool(lambda: login_page(request, error=error, username=username,
                                                           status=status, headers=headers, next_url=next_url))
     response = RedirectResponse(next_url, status_code=303)
+    assert principal.user_id is not None  # a password sign-in is a user's
     _cookies(request).start(response, principal.user_id, stamp)
     return response
 
@@ -108,7 +109,7 @@ def _admin_or_redirect(request: Request) -> Response | None:
         return RedirectResponse(login_url(request), status_code=303)
     if not principal.can("admin"):
         response = render(request, "admin.html", page="", forbidden=True, users=[], tokens=[], entries=[],
-                          total=0, action="", page_no=1, pages=1, actions=audit.ACTIONS)
+                          total=0, action="", page_no=1, pages=1, actions=ACTIONS)
         response.status_code = 403
         return response
     return None
@@ -120,14 +121,12 @@ def admin_page(request: Request, db: Db) -> Response:
     if refused is not None:
         return refused
     action = request.query_params.get("action", "")
-    action = action if action in audit.ACTIONS else ""
+    action = action if action in ACTIONS else ""
     page_no = page_param(request.query_params, most=1_000_000)
-    with db.engine.connect() as conn:
-        entries, total = audit.query(conn, audit.AuditFilter(action=action or None), page=page_no,
-                                     page_size=AUDIT_PAGE)
+    entries = audit_page(db, AuditFilter(action=action or None), page=page_no, page_size=AUDIT_PAGE)
     return render(request, "admin.html", page="", forbidden=False, users=auth.list_users(db),
-                  tokens=auth.list_tokens(db), entries=entries, total=total, action=action, page_no=page_no,
-                  pages=max(1, -(-total // AUDIT_PAGE)), actions=audit.ACTIONS)
+                  tokens=auth.list_tokens(db), entries=entries.items, total=entries.total, action=action, page_no=page_no,
+                  pages=entries.pages, actions=ACTIONS)
 
 
 @router.get("/admin/audit.{fmt}", name="web_admin_audit")
@@ -138,8 +137,7 @@ def admin_audit(request: Request, fmt: str, db: Db) -> Response:
     if fmt not in ("csv", "xlsx"):
         return text_error("csv or xlsx", 404)
     action = request.query_params.get("action") or None
-    with db.engine.connect() as conn:
-        frame = audit.frame(conn, audit.AuditFilter(action=action if action in audit.ACTIONS else None))
+    frame = audit_frame(db, AuditFilter(action=action if action in ACTIONS else None))
     data, media, name = download(frame, fmt=fmt, name=f"opentrade-audit-{dt.date.today().isoformat()}")
     return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
 

@@ -13,10 +13,9 @@ from fastapi.responses import HTMLResponse, Response
 from opentrade.errors import ConfigError
 from opentrade.http.access import Db
 from opentrade.i18n import Translator
-from opentrade.services import expo
+from opentrade.services import expo, records
 from opentrade.services.exporter import rows_frame
 from opentrade.store.db import Database
-from opentrade.web import queries
 from opentrade.web.names import country_name, segment_names, split
 from opentrade.web.params import int_param
 from opentrade.web.rendering import not_found, render, require_public_read, translator
@@ -24,7 +23,7 @@ from opentrade.web.rendering import not_found, render, require_public_read, tran
 
 def meetings(db: Database, event_id: int, by: str = "slot") -> list[dict[str, Any]]:
     rows = expo.meetings(db, event_id, by=by).to_dicts()
-    synthetic = queries.synthetic_usccs(db, [r["uscc"] for r in rows])
+    synthetic = records.synthetic_usccs(db, [r["uscc"] for r in rows])
     for r in rows:
         r["synthetic"] = r["uscc"] in synthetic
     return rows
@@ -47,7 +46,7 @@ def buyer_frame(db: Database, params: Mapping[str, str]) -> pl.DataFrame:
     event_id = int_param(params.get("event_id"))
     if event_id is None:
         raise ConfigError("name the event: event_id=<id>")
-    return rows_frame(queries.buyers(db, event_id))
+    return rows_frame(records.buyers(db, event_id))
 
 
 def buyers_chart(rows: list[dict[str, Any]], t: Translator) -> dict[str, Any]:
@@ -64,17 +63,17 @@ router = APIRouter(include_in_schema=False, dependencies=[Depends(require_public
 
 @router.get("/events", name="web_events", response_class=HTMLResponse)
 def events(request: Request, db: Db) -> HTMLResponse:
-    return render(request, "events.html", page="events", events=queries.events(db),
-                  universities=queries.universities(db))
+    return render(request, "events.html", page="events", events=records.events(db),
+                  universities=records.universities(db))
 
 
 @router.get("/expo/{event_id}", name="web_expo", response_class=HTMLResponse)
 def expo_page(request: Request, event_id: int, db: Db) -> Response:
-    event = queries.event(db, event_id)
+    event = records.event(db, event_id)
     if event is None:
         return not_found(request)
     t: Translator = translator(request)
-    buyers = queries.buyers(db, event_id)
+    buyers = records.buyers(db, event_id)
     rows = meetings(db, event_id, by="slot")
     return render(request, "expo.html", page="events", event=event, buyers=buyers, meetings=rows,
                   segments=segment_names(t), chart=buyers_chart(buyers, t) if buyers else None,

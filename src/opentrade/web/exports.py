@@ -14,11 +14,12 @@ from opentrade.errors import ConfigError, OpentradeError
 from opentrade.http.access import Db
 from opentrade.i18n import Translator
 from opentrade.refdata.reference import load_reference
+from opentrade.services import records
 from opentrade.services.exporter import MEDIA, download, rows_frame
 from opentrade.services.kpis import compute_kpis
-from opentrade.services.registry import FIRM_MONEY
+from opentrade.services.registry import FIRM_MONEY, enterprise_frame
 from opentrade.store.db import Database
-from opentrade.web import expo, matchmaking, pipeline, queries, registry, space
+from opentrade.web import expo, matchmaking, pipeline, registry, space
 from opentrade.web import markets as markets_view
 from opentrade.web.params import parse_date
 from opentrade.web.rendering import TemplateAuth, not_found, require_public_read, text_error
@@ -41,15 +42,12 @@ def _kpis(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
 
 
 def _enterprises(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
-    flt = queries.EnterpriseFilter(q=p.get("q", ""), cluster=p.get("cluster", ""),
-                                   de_category=p.get("de_category", ""), ownership=p.get("ownership", ""),
-                                   origin=p.get("origin", ""), flag=p.get("flag", ""), sort=p.get("sort", "name"),
-                                   desc=p.get("desc") == "1")
-    return queries.enterprises_frame(db, flt)
+    form = registry.EnterpriseForm.of(p)
+    return enterprise_frame(db, form.filters, sort=form.order, limit=1_000_000)
 
 
 def _enterprise_years(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
-    firm = queries.enterprise_detail(db, p.get("uscc", ""))
+    firm = registry.enterprise_detail(db, p.get("uscc", ""))
     return _frame([{"uscc": firm["uscc"], **y} for y in firm["years"]] if firm else [])
 
 
@@ -69,7 +67,7 @@ def _backtest(_db: Database, p: Mapping[str, str]) -> pl.DataFrame:
 
 
 def _heritage(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
-    return _frame(queries.heritage_all(db))
+    return _frame(records.heritage_all(db))
 
 
 def _as_of(p: Mapping[str, str]) -> dt.date:
@@ -91,7 +89,7 @@ def _shortlist(db: Database, p: Mapping[str, str]) -> pl.DataFrame:
 
 def _channels(db: Database, _p: Mapping[str, str]) -> pl.DataFrame:
     rows = []
-    for m in registry.market_channels(queries.partners(db), Translator("en")):
+    for m in registry.market_channels(records.partners(db), Translator("en")):
         for c in m["channels"]:
             rows.append({"market": m["iso3"], "market_name": m["name"], "channel": c["kind"],
                          "partners": "; ".join(p["name_en"] for p in c["partners"])})
@@ -113,13 +111,13 @@ TABLES: dict[str, Callable[[Database, Mapping[str, str]], pl.DataFrame]] = {
     "ranking": _ranking,
     "explanation": _explanation,
     "backtest": _backtest,
-    "partners": _rows(queries.partners),
-    "events": _rows(queries.events),
-    "projects": _rows(queries.projects),
+    "partners": _rows(records.partners),
+    "events": _rows(records.events),
+    "projects": _rows(records.projects),
     "heritage": _heritage,
-    "restoration": _rows(queries.restoration),
-    "spaces": _rows(queries.spaces),
-    "tenancies": lambda db, p: _frame(queries.tenancies(db, _as_of(p))),
+    "restoration": _rows(records.restoration),
+    "spaces": _rows(records.spaces),
+    "tenancies": lambda db, p: _frame(records.tenancies(db, _as_of(p))),
     "allocation": lambda db, p: space.allocation_frame(db, _as_of(p), "assigned"),
     "allocation_left_out": lambda db, p: space.allocation_frame(db, _as_of(p), "unassigned"),
     "matchmaking": _matchmaking,
@@ -128,10 +126,10 @@ TABLES: dict[str, Callable[[Database, Mapping[str, str]], pl.DataFrame]] = {
     "pipeline": lambda db, p: pipeline.board_frame(db, _as_of(p)),
     "buyers": expo.buyer_frame,
     "meetings": expo.meeting_frame,
-    "universities": _rows(queries.universities),
-    "statistics": _rows(queries.statistics),
-    "import_runs": _rows(queries.import_runs),
-    "records": _rows(queries.synthetic_counts),
+    "universities": _rows(records.universities),
+    "statistics": _rows(records.statistics),
+    "import_runs": _rows(records.import_runs),
+    "records": _rows(records.synthetic_counts),
     "datasets": _reference("datasets"),
     "indicators": _reference("indicators"),
 }

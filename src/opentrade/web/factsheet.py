@@ -9,8 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from opentrade.errors import NotFound, OpentradeError
 from opentrade.http.access import Db
-from opentrade.services import factsheet
-from opentrade.web import queries
+from opentrade.services import factsheet, records
 from opentrade.web.params import parse_date
 from opentrade.web.rendering import bad_request, not_found, render, require_public_read
 
@@ -23,7 +22,7 @@ def factsheets_page(request: Request, db: Db) -> Response:
         as_of = parse_date(request.query_params.get("as_of"))
     except OpentradeError as exc:
         return bad_request(request, str(exc))
-    return render(request, "factsheets.html", page="factsheets", events=queries.events(db), as_of=as_of,
+    return render(request, "factsheets.html", page="factsheets", events=records.events(db), as_of=as_of,
                   today=dt.date.today())
 
 

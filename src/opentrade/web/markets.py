@@ -17,7 +17,15 @@ from opentrade.http.access import Db
 from opentrade.i18n import Translator
 from opentrade.refdata.market_model import ModelConfig, load_model_config
 from opentrade.refdata.reference import load_reference
-from opentrade.services.markets import Backtest, MarketScore, Ranking, backtest, model_inputs, rank_markets
+from opentrade.services.markets import (
+    Backtest,
+    Inputs,
+    MarketScore,
+    Ranking,
+    backtest,
+    model_inputs,
+    rank_markets,
+)
 from opentrade.store.db import Database
 from opentrade.web.rendering import render, require_public_read, translator
 
@@ -80,10 +88,10 @@ def parse_query(params: Mapping[str, str]) -> MarketQuery:
     return MarketQuery(segment, region, weights, custom)
 
 
-_inputs_cache: dict[str, tuple[float, object]] = {}
+_inputs_cache: dict[str, tuple[float, tuple[Inputs, ModelConfig]]] = {}
 
 
-def _inputs(db: Database) -> object:
+def _inputs(db: Database) -> tuple[Inputs, ModelConfig]:
     """Reference inputs plus the registry's partners, re-read at most every 30 s (an import may add partners)."""
     hit = _inputs_cache.get(db.url)
     now = time.monotonic()

@@ -16,9 +16,9 @@ from opentrade.errors import OpentradeError
 from opentrade.http.access import Db
 from opentrade.i18n import Translator
 from opentrade.refdata.market_model import load_model_config
-from opentrade.services import matchmaking
+from opentrade.services import matchmaking, records
+from opentrade.services.registry import PageResult
 from opentrade.store.db import Database
-from opentrade.web import queries
 from opentrade.web.names import channel_labels, segment_names
 from opentrade.web.params import int_param
 from opentrade.web.rendering import is_partial, render, require_public_read, translator
@@ -63,7 +63,7 @@ def parse_match_query(params: Mapping[str, str]) -> MatchQuery:
 
 
 def mark_synthetic(db: Database, rows: list[dict]) -> list[dict]:
-    synthetic = queries.synthetic_usccs(db, [r["uscc"] for r in rows])
+    synthetic = records.synthetic_usccs(db, [r["uscc"] for r in rows])
     for r in rows:
         r["synthetic"] = r["uscc"] in synthetic
         r["basis_zh"], r["basis_en"] = BASIS.get(r.get("fit_basis") or "", ("", ""))
@@ -83,11 +83,11 @@ def recommendation_rows(db: Database, q: MatchQuery) -> list[dict]:
     return mark_synthetic(db, filter_recommendations(all_recommendations(db, q), q))
 
 
-def match_page(rows: list[dict], q: MatchQuery) -> queries.Page:
+def match_page(rows: list[dict], q: MatchQuery) -> PageResult:
     pages = max(1, -(-len(rows) // MATCH_PAGE_SIZE))
     q.page = min(q.page, pages)
     start = (q.page - 1) * MATCH_PAGE_SIZE
-    return queries.Page(rows[start:start + MATCH_PAGE_SIZE], len(rows), q.page, MATCH_PAGE_SIZE)
+    return PageResult(rows[start:start + MATCH_PAGE_SIZE], len(rows), q.page, MATCH_PAGE_SIZE)
 
 
 def market_options(rows: list[dict], t: Translator) -> list[tuple[str, str]]:
@@ -127,8 +127,8 @@ def shortlist_targets(db: Database, q: MatchQuery, t: Translator) -> dict[str, l
     """The shortlist's choices: ranked markets of the regions, partners, events with buyers or a partner."""
     ctx = matchmaking.context(db, regions=q.regions)
     markets = sorted(((f"market:{iso}", t.pick(*ctx.market_names[iso])) for iso in ctx.markets), key=lambda x: x[1])
-    partners = [(f"partner:{p['id']}", t.pick(p["name_zh"], p["name_en"])) for p in queries.partners(db)]
-    events = [(f"event:{e['id']}", t.pick(e["name_zh"], e["name_en"])) for e in queries.events(db)
+    partners = [(f"partner:{p['id']}", t.pick(p["name_zh"], p["name_en"])) for p in records.partners(db)]
+    events = [(f"event:{e['id']}", t.pick(e["name_zh"], e["name_en"])) for e in records.events(db)
               if e["buyers"] or e["partner"]]
     return {"market": markets, "partner": partners, "event": events}
 

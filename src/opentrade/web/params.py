@@ -21,7 +21,7 @@ def parse_date(value: str | None) -> dt.date | None:
 
 def int_param(value: str | None, default: int | None = None) -> int | None:
     try:
-        return int(value) if value not in (None, "") else default  # type: ignore[arg-type]
+        return int(value) if value is not None and value != "" else default
     except ValueError:
         return default
 

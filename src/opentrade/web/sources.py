@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse
 
 from opentrade.http.access import AppOpts, Db
 from opentrade.refdata.reference import load_reference
-from opentrade.web import queries
+from opentrade.services import records
 from opentrade.web.rendering import render, require_public_read
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_public_read)])
@@ -19,6 +19,6 @@ def sources(request: Request, db: Db, options: AppOpts) -> HTMLResponse:
     ref = load_reference()
     taxonomy = options.taxonomy
     return render(request, "sources.html", page="sources", datasets=ref.datasets.to_dicts(),
-                  indicators=ref.indicators.to_dicts(), records=queries.synthetic_counts(db),
-                  runs=queries.import_runs(db), statistics=queries.statistics(db),
+                  indicators=ref.indicators.to_dicts(), records=records.synthetic_counts(db),
+                  runs=records.import_runs(db), statistics=records.statistics(db),
                   taxonomy_source=taxonomy.de_map_source, framework=taxonomy.framework_version)

@@ -14,12 +14,14 @@ from fastapi import Path as PathParam
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from opentrade.api.params import page_body
 from opentrade.api.schemas import Page
 from opentrade.domain.vocabulary import Role, Scope
 from opentrade.http.access import Db, client_ip, current_principal, require_admin
 from opentrade.services import auth
+from opentrade.services.audit_log import audit_frame, audit_page
 from opentrade.services.auth import Principal
-from opentrade.services.exporter import MEDIA, frame_bytes
+from opentrade.services.exporter import MEDIA, download
 from opentrade.store import audit
 
 router = APIRouter(tags=["admin"])
@@ -128,7 +130,7 @@ def tokens(db: Db, _admin: Admin,
              summary="Make an API token for a user; the response holds the token, once (admin)")
 def create_token(db: Db, body: NewToken, request: Request, admin: Admin) -> dict:
     expires = dt.timedelta(days=body.expires_days) if body.expires_days is not None else None
-    token, record = auth.create_token(db, body.username, name=body.name, scopes=body.scopes, expires_in=expires,
+    token, record = auth.create_token(db, body.username, name=body.name, scopes=[str(s) for s in body.scopes], expires_in=expires,
                                       actor=admin.actor, ip=client_ip(request))
     return {**record, "token": token}
 
@@ -165,12 +167,8 @@ def audit_log(db: Db, _admin: Admin, flt: Annotated[audit.AuditFilter, Depends(a
               page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
               page_size: Annotated[int, Query(ge=1, le=500)] = 50,
               fmt: Annotated[Literal["json", "csv", "xlsx"], Query(alias="format")] = "json") -> Any:
-    with db.engine.connect() as conn:
-        if fmt == "json":
-            items, total = audit.query(conn, flt, page=page, page_size=page_size)
-            return {"items": items, "total": total, "page": page, "page_size": page_size}
-        frame = audit.frame(conn, flt, limit=XLSX_MAX_ROWS if fmt == "xlsx" else None)
-    data = frame_bytes(frame, fmt=fmt)
-    stamp = dt.date.today().isoformat()
-    return Response(data, media_type=MEDIA[fmt],
-                    headers={"Content-Disposition": f'attachment; filename="opentrade-audit-{stamp}.{fmt}"'})
+    if fmt == "json":
+        return page_body(audit_page(db, flt, page=page, page_size=page_size))
+    frame = audit_frame(db, flt, limit=XLSX_MAX_ROWS if fmt == "xlsx" else None)
+    data, media, name = download(frame, fmt=fmt, name=f"opentrade-audit-{dt.date.today().isoformat()}")
+    return Response(data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})

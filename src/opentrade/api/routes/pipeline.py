@@ -8,7 +8,7 @@ Handlers parse parameters and call :mod:`opentrade.services.pipeline`; a stale `
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
@@ -51,7 +51,7 @@ def kpis(db: Db, settings: Conf, as_of: AsOf = None) -> dict:
 
 
 Editor = Annotated[Principal, Depends(require_edit)]
-CONFLICT = {409: {"model": ErrorBody, "description": "someone else changed the project: reload"}}
+CONFLICT: dict[int | str, dict[str, Any]] = {409: {"model": ErrorBody, "description": "someone else changed the project: reload"}}
 
 
 @router.post("/projects/{project_id}/stage", response_model=StageMoveResult,

@@ -44,7 +44,7 @@ from opentrade.http.disclosure import sees_firm_money, withhold_firm_money
 from opentrade.refdata.standards import load_taxonomy
 from opentrade.services import registry
 from opentrade.services.auth import Principal
-from opentrade.services.exporter import write_frame
+from opentrade.services.exporter import MEDIA, write_frame
 from opentrade.store.db import Database
 
 router = APIRouter()
@@ -107,9 +107,8 @@ def _export(db: Database, query: EnterpriseQuery, fmt: str) -> FileResponse:
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    media = ("text/csv; charset=utf-8" if fmt == "csv"
-             else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    return FileResponse(target, media_type=media, filename=target.name,
+    # Written to a file and streamed from it (a registry export can be large), by the one exporter.
+    return FileResponse(target, media_type=MEDIA[fmt], filename=target.name,
                         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True))
 
 

@@ -396,7 +396,7 @@ class _Generator:
 
     # --- heritage, spaces, projects
 
-    def _heritage(self) -> tuple[dict[str, list], list[str]]:
+    def _heritage(self) -> tuple[dict[str, list[Any]], list[dict[str, Any]]]:
         rng, t = self.rng, self.targets
         n = t.heritage_sites - len(self.named["heritage"])
         named_protected = sum(h["protection_level"] in PROTECTED_LANDMARK_LEVELS for h in self.named["heritage"])

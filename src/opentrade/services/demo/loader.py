@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
@@ -52,7 +52,7 @@ def load_demo(db: Database, *, options: Options | None = None) -> str:
     with db.engine.connect() as conn, staging_area(conn) as stage, conn.begin():
 
         def run(kind: str, label: str, columns: dict[str, list[Any]]) -> None:
-            if columns and next(iter(columns.values())):
+            if columns and list(columns.values())[0]:
                 results.append(_import(conn, SPECS[kind], label, columns, stage=stage, options=opts))
 
         _load_all(run, gen, named, seed_label=seed_label, uni_label=uni_label, conn=conn)
@@ -122,7 +122,7 @@ def _cell(value: Any) -> str | None:
     return str(value)
 
 
-def _import(conn: Connection, spec: EntitySpec, label: str, columns: dict[str, Sequence[Any]], *,
+def _import(conn: Connection, spec: EntitySpec, label: str, columns: Mapping[str, Sequence[Any]], *,
             stage: StagingArea | None, options: Options) -> ImportResult:
     """A generated table goes through the importer: headers = field names, every cell a string or None."""
     names = list(columns)

@@ -22,7 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from opentrade.domain import pipeline as rules
 from opentrade.domain.vocabulary import Ownership
 from opentrade.ingest.schemas import SPECS
-from opentrade.store.models import Event, InvestmentProject, Partner, ProjectStageChange
+from opentrade.store.models import Event, InvestmentProject, Partner, ProjectStageChange, table_of
 
 AS_OF = dt.date(2024, 6, 14)  # = opentrade.services.demo.generator.AS_OF (checked by tests/integration/test_demo.py)
 OPS_SEED = 20240614_2  # a stream of its own
@@ -170,7 +170,8 @@ class Operations:
                 "segments": [PARTNER_SEGMENTS[k] for k in keys]}
 
     def _buyers(self, n: int = 60) -> dict[str, list]:
-        rng, rows, names = self.rng, [], set()
+        rng, names = self.rng, set()
+        rows: list[dict[str, Any]] = []
         countries = [c for c, _, _ in BUYER_COUNTRIES]
         weights = [w for _, w, _ in BUYER_COUNTRIES]
         city = {c: town for c, _, town in BUYER_COUNTRIES}
@@ -199,7 +200,8 @@ class Operations:
                       key=lambda f: f.uscc)
 
     def _aftercare(self, n: int = 150) -> dict[str, list]:
-        rng, rows, seen = self.rng, [], set()
+        rng, seen = self.rng, set()
+        rows: list[dict[str, Any]] = []
         firms = rng.sample(self._foreign_firms(), 120)
         while len(rows) < n:
             firm = firms[len(rows) % len(firms)]
@@ -216,7 +218,8 @@ class Operations:
         return _columns("aftercare", rows)
 
     def _enquiries(self, n: int = 200) -> dict[str, list]:
-        rng, rows, seen = self.rng, [], set()
+        rng, seen = self.rng, set()
+        rows: list[dict[str, Any]] = []
         countries = [c for c, _ in ENQUIRY_COUNTRIES]
         weights = [w for _, w in ENQUIRY_COUNTRIES]
         first = dt.datetime(2023, 1, 3)
@@ -269,13 +272,13 @@ class Operations:
         """The importer has no column for an event's platform: link the expo to the Laos platform here."""
         platform = conn.execute(select(Partner.id).where(Partner.kind == "platform",
                                                          Partner.name_en == EXPO_PLATFORM)).scalar()
-        ev = Event.__table__
+        ev = table_of(Event)
         conn.execute(update(ev).where(ev.c.name_en == EXPO["name_en"], ev.c.starts_on == EXPO["starts_on"])
                      .values(partner_id=platform))
 
     def _write_history(self, conn: Connection) -> None:
         """The stage history of each generated project that has none yet (so a reload adds nothing)."""
-        p, h = InvestmentProject.__table__, ProjectStageChange.__table__
+        p, h = table_of(InvestmentProject), table_of(ProjectStageChange)
         ids = dict(conn.execute(select(p.c.title, p.c.id).where(p.c.title.in_(list(self.history)))).all())
         done = set(conn.execute(select(h.c.project_id).where(h.c.project_id.in_(list(ids.values())))).scalars())
         rows = [{"project_id": ids[title], "from_stage": a, "to_stage": b, "changed_on": on, "reason": why,

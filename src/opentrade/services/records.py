@@ -1,16 +1,18 @@
-"""Read-only registry queries the cockpit pages need (filters, paging, breakdowns); no HTTP here."""
+"""Read the registry's other records as the cockpit shows them and downloads them: every partner, event, buyer,
+project, heritage site, space, tenancy, university, statistic and import run, the enterprise facets, and which
+firms are synthetic. The API's filtered, paged lists of the same tables are :mod:`opentrade.services.registry`'s;
+enterprises are read there alone (list, detail, export), by the API and the cockpit alike."""
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from typing import Any
 
 import polars as pl
 from sqlalchemy import Select, case, func, select
 
-from opentrade.domain.vocabulary import DigitalCategory, Ownership, Restoration, values
-from opentrade.errors import NotFound
-from opentrade.services import registry
+from opentrade.domain.vocabulary import EnterpriseStatus, Restoration, values
+from opentrade.services.registry import PageResult, pages_for
 from opentrade.store.db import Database
 from opentrade.store.models import (
     Buyer,
@@ -29,108 +31,18 @@ from opentrade.store.models import (
 )
 
 PAGE_SIZE = 25
-MAX_PAGE_SIZE = 200
-OWNERSHIPS = values(Ownership)
-DE_CATEGORIES = values(DigitalCategory)
-SORTS = {"name": "name_zh", "uscc": "uscc", "established": "established_on", "industry": "industry_code"}
 
 
-@dataclass
-class EnterpriseFilter:
-    q: str = ""
-    cluster: str = ""
-    de_category: str = ""
-    ownership: str = ""
-    origin: str = ""
-    flag: str = ""  # "hq" | "rd" | "hq_rd"
-    sort: str = "name"
-    desc: bool = False
-    page: int = 1
-    page_size: int = PAGE_SIZE
-
-    def clean(self) -> EnterpriseFilter:
-        self.q = self.q.strip()[:100]
-        self.ownership = self.ownership if self.ownership in OWNERSHIPS else ""
-        self.de_category = self.de_category if self.de_category in DE_CATEGORIES else ""
-        self.origin = self.origin.strip().upper()[:3]
-        self.flag = self.flag if self.flag in ("hq", "rd", "hq_rd") else ""
-        self.sort = self.sort if self.sort in SORTS else "name"
-        self.page = max(1, self.page)
-        self.page_size = min(max(1, self.page_size), MAX_PAGE_SIZE)
-        return self
-
-    def service_filter(self) -> registry.EnterpriseFilter:
-        """The same filter in the registry service's terms (one query builder for the API and the cockpit)."""
-        return registry.EnterpriseFilter(
-            q=self.q or None, cluster=self.cluster or None, de_category=self.de_category or None,
-            ownership=self.ownership or None, origin_country=self.origin or None,
-            mnc_regional_hq=True if self.flag == "hq" else None, rd_centre=True if self.flag == "rd" else None,
-            hq_or_rd=True if self.flag == "hq_rd" else None)
-
-    @property
-    def service_sort(self) -> str:
-        return ("-" if self.desc else "") + SORTS[self.sort]
-
-    def params(self, **override: object) -> dict[str, object]:
-        """The filter as query parameters (for links: paging, sorting, exports)."""
-        out = {"q": self.q, "cluster": self.cluster, "de_category": self.de_category, "ownership": self.ownership,
-               "origin": self.origin, "flag": self.flag, "sort": self.sort, "desc": "1" if self.desc else "",
-               "page": self.page}
-        out.update(override)
-        return {k: v for k, v in out.items() if v not in ("", None)}
-
-
-@dataclass
-class Page:
-    rows: list[dict]
-    total: int
-    page: int
-    page_size: int
-    extra: dict = field(default_factory=dict)
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def search_enterprises(db: Database, flt: EnterpriseFilter) -> Page:
-    flt.clean()
-    filters = flt.service_filter()
-    result = registry.list_enterprises(db, filters, registry.PageRequest(flt.page, flt.page_size, flt.service_sort))
-    last = max(1, -(-result.total // flt.page_size))
-    if flt.page > last:  # a page past the end shows the last one
-        flt.page = last
-        result = registry.list_enterprises(db, filters, registry.PageRequest(last, flt.page_size, flt.service_sort))
-    return Page(result.items, result.total, flt.page, flt.page_size)
-
-
-def enterprises_frame(db: Database, flt: EnterpriseFilter, *, limit: int = 1_000_000) -> pl.DataFrame:
-    flt.clean()
-    return registry.enterprise_frame(db, flt.service_filter(), sort=flt.service_sort, limit=limit)
-
-
-def enterprise_detail(db: Database, uscc: str) -> dict | None:
-    """The registry's record, with the classification flattened the way the detail page shows it."""
-    try:
-        firm = registry.get_enterprise(db, uscc)
-    except NotFound:
-        return None
-    c = firm.pop("classification")
-    firm.update(de_subcategory=c["de_subcategory"], de_basis=c["de_basis"], de_approximate=c["de_approximate"],
-                cluster_reasons={x["id"]: x["basis"] or "" for x in c["clusters"]})
-    return firm
-
-
-def breakdowns(db: Database) -> dict[str, list[tuple[str, int]]]:
+def enterprise_facets(db: Database) -> dict[str, list[tuple[str, int]]]:
     """Active firms per digital-economy category and per 1+2+3+4 cluster (a firm may sit in several clusters)."""
     e = Enterprise
     with db.engine.connect() as conn:
         by_de = conn.execute(
-            select(func.coalesce(e.de_category, ""), func.count()).where(e.status == "active")
+            select(func.coalesce(e.de_category, ""), func.count()).where(e.status == EnterpriseStatus.ACTIVE)
             .group_by(e.de_category).order_by(e.de_category)
         ).all()
         clusters = pl.DataFrame(
-            conn.execute(select(e.clusters).where(e.status == "active", e.clusters != "")).all(),
+            conn.execute(select(e.clusters).where(e.status == EnterpriseStatus.ACTIVE, e.clusters != "")).all(),
             schema=["clusters"], orient="row",
         )
     by_cluster: list[tuple[str, int]] = []
@@ -141,14 +53,14 @@ def breakdowns(db: Database) -> dict[str, list[tuple[str, int]]]:
     return {"de_category": [(c, int(n)) for c, n in by_de], "cluster": by_cluster}
 
 
-def origin_countries(db: Database) -> list[str]:
+def origin_countries(db: Database) -> list[str | None]:
     with db.engine.connect() as conn:
         return [r[0] for r in conn.execute(
             select(Enterprise.origin_country).where(Enterprise.origin_country.is_not(None))
             .distinct().order_by(Enterprise.origin_country))]
 
 
-def _rows(db: Database, stmt: Select) -> list[dict]:
+def _rows(db: Database, stmt: Select) -> list[dict[str, Any]]:
     with db.engine.connect() as conn:
         return [dict(r) for r in conn.execute(stmt).mappings()]
 
@@ -203,19 +115,19 @@ HERITAGE_COLUMNS = ["name_zh", "name_en", "protection_level", "industrial_relic"
 LEVEL_ORDER = case({"national": 0, "municipal": 1, "district": 2}, value=HeritageSite.protection_level, else_=3)
 
 
-def heritage_page(db: Database, *, page: int = 1, page_size: int = PAGE_SIZE, status: str = "") -> Page:
+def heritage_page(db: Database, *, page: int = 1, page_size: int = PAGE_SIZE, status: str = "") -> PageResult:
+    """Heritage sites by protection level, the largest first; a page past the end shows the last one."""
     h = HeritageSite
     cond = [h.status == status] if status in values(Restoration) else []
     with db.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(h).where(*cond)).scalar_one()
-        pages = max(1, -(-total // page_size))
-        page = min(max(1, page), pages)
+        page = min(max(1, page), pages_for(total, page_size))
         rows = conn.execute(
             select(*[getattr(h, c) for c in HERITAGE_COLUMNS]).where(*cond)
             .order_by(LEVEL_ORDER, h.floor_area_m2.desc().nulls_last(), h.name_zh)
             .limit(page_size).offset((page - 1) * page_size)
         ).mappings().all()
-    return Page([dict(r) for r in rows], total, page, page_size)
+    return PageResult([dict(r) for r in rows], total, page, page_size)
 
 
 def heritage_all(db: Database) -> list[dict]:
