@@ -342,10 +342,10 @@ def test_encoding_is_detected_whatever_the_chunks(tmp_path: Path, monkeypatch: p
 @pytest.mark.parametrize("chunk", [1, 2, 1_000_000])
 def test_references_resolve_whatever_characters_the_names_hold(tmp_path: Path, db, monkeypatch: pytest.MonkeyPatch,
                                                                chunk: int) -> None:
-    from opentrade.services import importer
+    from opentrade.store import lookup
     from opentrade.store.models import HeritageSite, Space
 
-    monkeypatch.setattr(importer, "_LOOKUP_CHUNK", chunk)  # the known names are read this many at a time
+    monkeypatch.setattr(lookup, "_LOOKUP_CHUNK", chunk)  # the known names are read this many at a time
 
     names = ["杨树浦电厂", "A\x1fB", "C,D", ""]  # the separator of the quick lookup, a comma, an empty name
     heritage = write_csv(tmp_path / "heritage.csv", ["name_zh", "protection_level", "status"],

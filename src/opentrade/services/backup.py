@@ -24,13 +24,10 @@ import datetime as dt
 import hashlib
 import json
 import os
-import re
 import shutil
 import sqlite3
-import subprocess
 import tempfile
 import time
-from contextlib import closing
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -38,7 +35,6 @@ from sqlalchemy import (
     Connection,
     Engine,
     column,
-    create_engine,
     inspect,
     make_url,
     select,
@@ -46,10 +42,10 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import URL
 
 from opentrade import __version__
 from opentrade.errors import InputFileError, StorageFullError, StoreError
+from opentrade.store import dumps
 from opentrade.store.checksum import content_checksum, table_counts
 from opentrade.store.db import HEAD_REVISION, Database, upgrade
 
@@ -58,8 +54,6 @@ FORMAT_VERSION = 1
 REVISION_TABLE = "registry_revision"
 CHECKSUM_EXCLUDE = (REVISION_TABLE,)  # moved forward by every restore: not content
 _counter = table(REVISION_TABLE, column("id"), column("value"))  # as every schema revision since 0002 has it
-SQLITE_MAGIC = b"SQLite format 3\x00"
-PG_MAGIC = b"PGDMP"
 _CHUNK = 1 << 22
 
 
@@ -163,39 +157,16 @@ def _registry_revision(conn: Connection) -> int:
     return int(conn.execute(select(_counter.c.value).where(_counter.c.id == 1)).scalar() or 0)
 
 
-def _sqlite_path(url: str) -> Path:
-    name = make_url(url).database
-    if not name or name == ":memory:":
-        raise StoreError("an in-memory SQLite database cannot be backed up or restored: use a database file")
-    return Path(name)
-
-
-def _plain_engine(path: Path) -> Engine:
-    """A file opened as it is: no WAL switch, no migration (make_engine's pragmas would change the copy)."""
-    return create_engine(URL.create("sqlite", database=str(path)))
-
-
 def _backup_sqlite(db: Database, partial: Path, target: Path):
-    source = _sqlite_path(db.url)
+    source = dumps.sqlite_path(db.url)
     if not source.is_file():
         raise StoreError(f"no database file at {source}")
     if target.resolve() == source.resolve():
         raise InputFileError(str(target), "this is the database itself: choose another file")
-    try:
-        src = sqlite3.connect(source, timeout=30)
-        dst = sqlite3.connect(partial)
-        try:
-            src.backup(dst)  # all pages in one step: one read transaction, one consistent state
-            dst.execute("PRAGMA journal_mode=DELETE")  # the copy carries the WAL flag: make it one plain file
-            check = dst.execute("PRAGMA integrity_check").fetchone()[0]
-        finally:
-            dst.close()
-            src.close()
-    except sqlite3.Error as exc:
-        raise _sqlite_error(exc, target) from exc
+    check = dumps.sqlite_copy(source, partial, error_path=target)
     if check != "ok":
         raise StoreError(f"the copy of {source} fails SQLite's integrity check: {check}")
-    engine = _plain_engine(partial)
+    engine = dumps.plain_engine(partial)
     try:
         return _describe(engine)
     finally:
@@ -203,14 +174,13 @@ def _backup_sqlite(db: Database, partial: Path, target: Path):
 
 
 def _backup_postgres(db: Database, partial: Path):
-    pg_dump = _tool("pg_dump")
-    env = _pg_env(db.url)
+    pg_dump = dumps.pg_tool("pg_dump")
+    env = dumps.pg_env(db.url)
     with db.engine.connect() as conn:
         conn = conn.execution_options(isolation_level="REPEATABLE READ")
         with conn.begin(), tempfile.TemporaryFile() as errors:
             snapshot = conn.execute(text("SELECT pg_export_snapshot()")).scalar_one()
-            proc = subprocess.Popen([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={partial}"],
-                                    env=env, stdout=subprocess.DEVNULL, stderr=errors)
+            proc = dumps.start_pg_dump(pg_dump, env, snapshot=snapshot, target=partial, errors=errors)
             try:
                 described = _describe(conn)  # the same snapshot as the dump
             finally:
@@ -299,9 +269,9 @@ def _check_recorded(source: Path, meta: dict, revision: str, checksum: str) -> b
 
 
 def _restore_sqlite(db: Database, source: Path, meta: dict) -> RestoreResult:
-    live = _sqlite_path(db.url)
+    live = dumps.sqlite_path(db.url)
     with source.open("rb") as fh:
-        if fh.read(len(SQLITE_MAGIC)) != SQLITE_MAGIC:
+        if fh.read(len(dumps.SQLITE_MAGIC)) != dumps.SQLITE_MAGIC:
             raise InputFileError(str(source), "not a SQLite database file")
     live.parent.mkdir(parents=True, exist_ok=True)
     # The work copy lives beside the live database: same disk, and a full disk shows before the live file is touched.
@@ -309,15 +279,14 @@ def _restore_sqlite(db: Database, source: Path, meta: dict) -> RestoreResult:
         work = Path(folder) / "restore.db"
         try:
             shutil.copyfile(source, work)
-            with closing(sqlite3.connect(work)) as conn:
-                check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            check = dumps.sqlite_integrity(work)
         except sqlite3.DatabaseError as exc:
             raise InputFileError(str(source), f"not a readable SQLite database: {exc}") from None
         except OSError as exc:
             raise _os_error(exc, live) from exc
         if check != "ok":
             raise InputFileError(str(source), f"the backup fails SQLite's integrity check: {check}")
-        engine = _plain_engine(work)
+        engine = dumps.plain_engine(work)
         try:
             with engine.connect() as conn:
                 revision = _revision(conn)
@@ -333,16 +302,7 @@ def _restore_sqlite(db: Database, source: Path, meta: dict) -> RestoreResult:
             checksum, counts = content_checksum(engine, exclude=CHECKSUM_EXCLUDE), table_counts(engine)
         finally:
             engine.dispose()
-        try:
-            src, dst = sqlite3.connect(work), sqlite3.connect(live, timeout=30)
-            try:
-                src.backup(dst)  # one write transaction on the live file
-                dst.execute("PRAGMA journal_mode=WAL")
-            finally:
-                dst.close()
-                src.close()
-        except sqlite3.Error as exc:
-            raise _sqlite_error(exc, live) from exc
+        dumps.sqlite_replace(work, live)  # one write transaction on the live file
     db.engine.dispose()  # pooled connections opened before the restore
     after = content_checksum(db.engine, exclude=CHECKSUM_EXCLUDE)
     if after != checksum:
@@ -369,65 +329,9 @@ def _move_revision_past(bind: Engine, live: int) -> None:
 
 # PostgreSQL -----------------------------------------------------------------------------------------------------
 
-# libpq's environment variables for the URL's query parameters (https://www.postgresql.org/docs/current/libpq-envars.html)
-_PG_QUERY_ENV = {"host": "PGHOST", "port": "PGPORT", "user": "PGUSER", "password": "PGPASSWORD",
-                 "dbname": "PGDATABASE", "sslmode": "PGSSLMODE", "sslcert": "PGSSLCERT", "sslkey": "PGSSLKEY",
-                 "sslrootcert": "PGSSLROOTCERT", "sslcrl": "PGSSLCRL", "connect_timeout": "PGCONNECT_TIMEOUT",
-                 "application_name": "PGAPPNAME", "options": "PGOPTIONS", "service": "PGSERVICE",
-                 "target_session_attrs": "PGTARGETSESSIONATTRS", "passfile": "PGPASSFILE"}
-
-
-def _pg_env(url: str) -> dict[str, str]:
-    """The URL's connection parameters as libpq environment variables (a password never shows in ``ps``)."""
-    u = make_url(url)
-    env = dict(os.environ)  # PGPASSFILE, PGSSLROOTCERT … set for the process still apply; the URL wins
-    for name, value in u.query.items():
-        if name in _PG_QUERY_ENV:
-            env[_PG_QUERY_ENV[name]] = value if isinstance(value, str) else value[-1]
-    for var, part in (("PGHOST", u.host), ("PGPORT", u.port), ("PGUSER", u.username), ("PGPASSWORD", u.password),
-                      ("PGDATABASE", u.database)):
-        if part:
-            env[var] = str(part)
-    return env
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name)
-    if not found:
-        raise StoreError(f"{name} not found: PostgreSQL backups need the PostgreSQL client tools (pg_dump, "
-                         "pg_restore, psql) of the server's major version or newer on PATH (Debian: apt-get install "
-                         "postgresql-client)")
-    return found
-
-
-def _archive_objects(pg_restore: str, source: Path) -> dict[str, set[str]]:
-    """Names of the tables and functions in a custom-format archive (its table of contents); refuses files that
-    are not such archives."""
-    with source.open("rb") as fh:
-        if fh.read(len(PG_MAGIC)) != PG_MAGIC:
-            raise InputFileError(str(source), "not a pg_dump custom-format archive")
-    proc = subprocess.run([pg_restore, "--list", str(source)], capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        raise InputFileError(str(source), f"pg_restore cannot read the archive: {proc.stderr.strip()}")
-    found: dict[str, set[str]] = {"TABLE": set(), "FUNCTION": set()}
-    for m in re.finditer(r"^\d+; \d+ \d+ (TABLE|FUNCTION) \S+ ([^\s(]+)", proc.stdout, re.M):
-        found[m.group(1)].add(m.group(2))
-    return found
-
-
-# Trigger functions in the public schema used by no trigger outside opentrade's tables (migration 0003's guard of
-# the audit log, say): they go with the tables when a backup of an older schema, which lacks them, is restored.
-_OUR_TRIGGER_FUNCTIONS = """
-SELECT p.proname, p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
-WHERE n.nspname = 'public' AND p.prorettype = 'trigger'::regtype AND NOT EXISTS (
-    SELECT 1 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
-    WHERE t.tgfoid = p.oid AND c.relname <> ALL(:ours))
-"""
-
-
 def _restore_postgres(db: Database, source: Path, meta: dict) -> RestoreResult:
-    pg_restore, psql = _tool("pg_restore"), _tool("psql")
-    archive = _archive_objects(pg_restore, source)
+    pg_restore, psql = dumps.pg_tool("pg_restore"), dumps.pg_tool("psql")
+    archive = dumps.pg_archive_objects(pg_restore, source)
     tables = archive["TABLE"]
     if "alembic_version" not in tables:
         raise InputFileError(str(source), "not an opentrade backup: the archive has no alembic_version table")
@@ -439,28 +343,13 @@ def _restore_postgres(db: Database, source: Path, meta: dict) -> RestoreResult:
     ours = set(Base.metadata.tables) | {"alembic_version"}
     with db.engine.connect() as conn:
         present = set(inspect(conn).get_table_names())
-        functions = conn.execute(text(_OUR_TRIGGER_FUNCTIONS), {"ours": sorted(ours)}).all()
+        functions = conn.execute(text(dumps.OUR_TRIGGER_FUNCTIONS), {"ours": sorted(ours)}).all()
     prelude = "".join(f'DROP TABLE IF EXISTS "{name}" CASCADE;\n' for name in sorted((present & ours) - tables))
     prelude += "".join(f"DROP FUNCTION IF EXISTS {signature} CASCADE;\n" for name, signature in functions
                        if name not in archive["FUNCTION"])
     db.engine.dispose()
-    env = _pg_env(db.url)
-    with tempfile.TemporaryDirectory(prefix="opentrade-restore-") as folder:
-        first = Path(folder) / "prelude.sql"
-        first.write_text(prelude or "SELECT 1;\n")
-        dump = subprocess.Popen([pg_restore, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--file=-",
-                                 str(source)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        apply = subprocess.run([psql, "--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1", "--single-transaction",
-                                f"--file={first}", "--file=-"], stdin=dump.stdout, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, check=False)
-        assert dump.stdout is not None
-        dump.stdout.close()
-        dump_err = dump.stderr.read().decode(errors="replace") if dump.stderr else ""
-        if dump.wait() != 0:
-            raise StoreError(f"pg_restore failed ({dump.returncode}); nothing was changed: {dump_err.strip()}")
-        if apply.returncode != 0:
-            raise StoreError(f"the restore was rolled back, nothing was changed: "
-                             f"{apply.stderr.decode(errors='replace').strip()}")
+    env = dumps.pg_env(db.url)
+    dumps.pg_restore_into(pg_restore, psql, env, source=source, prelude=prelude)
     with db.engine.connect() as conn:
         revision = _revision(conn) or ""
     verified = False
@@ -506,12 +395,6 @@ def _os_error(exc: OSError, path: Path) -> StoreError:
     if exc.errno == 28:  # ENOSPC
         return StorageFullError(f"{path}: the disk is full ({exc.strerror})")
     return StoreError(f"{path}: {exc.strerror or exc}")
-
-
-def _sqlite_error(exc: sqlite3.Error, path: Path) -> StoreError:
-    if "full" in str(exc).lower():
-        return StorageFullError(f"{path}: the database is full (disk or page limit): {exc}")
-    return StoreError(f"{path}: {exc}")
 
 
 def info_dict(info: BackupInfo | RestoreResult) -> dict:

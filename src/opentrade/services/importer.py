@@ -28,6 +28,7 @@ from opentrade.options import DATUMS, Options, given
 from opentrade.refdata.standards import Taxonomy
 from opentrade.store import audit, revision
 from opentrade.store.db import Database, translate_operational_error
+from opentrade.store.lookup import key_ids, tune_for_bulk_writes
 from opentrade.store.models import Base, Enterprise, Event, HeritageSite, ImportRun, Space, table_of
 from opentrade.store.upsert import StagingArea, staging_area, upsert_frame
 
@@ -133,7 +134,7 @@ def import_on(
     source = source_label or Path(raw.path).name
     result = ImportResult(spec.kind, raw.path, raw.encoding, validated.rows, dry_run=dry_run,
                           notes=raw.notes + validated.notes)
-    _tune(conn)
+    tune_for_bulk_writes(conn)
     rows = _to_table_rows(conn, spec, validated, source=source, taxonomy=opts.taxonomy)
     if datum == "gcj02" and {"lat", "lon"} <= set(rows.columns):
         rows = _to_wgs84(rows)
@@ -169,12 +170,6 @@ def _to_wgs84(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(pl.Series("lat", lat).fill_nan(None), pl.Series("lon", lon).fill_nan(None))
 
 
-def _tune(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        # A large page cache keeps index inserts for a million rows in memory; only for this connection.
-        conn.exec_driver_sql("PRAGMA cache_size=-262144")
-
-
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
@@ -199,37 +194,6 @@ def _updatable(spec: EntitySpec, validated: Validated) -> list[str]:
     return sorted(cols - set(_db_key(spec)))
 
 
-_SEP = "\x1f"  # ASCII unit separator
-_LOOKUP_CHUNK = 1_000_000  # rows per query: SQLite caps a string at 1e9 bytes
-
-
-def _lookup(conn: Connection, column_key, column_id) -> pl.DataFrame:
-    if conn.dialect.name == "sqlite":
-        # A few strings instead of a million tuples: SQLite joins the keys and the ids of up to a million rows (same
-        # rows, same order), polars splits them. A key containing the separator is noticed by the count and sends
-        # the whole lookup down the general path.
-        parts, last = [], None
-        while True:
-            query = select(column_key.label("k"), column_id.label("i")).where(column_key.is_not(None))
-            query = query.where(column_id > last) if last is not None else query
-            chunk = query.order_by(column_id).limit(_LOOKUP_CHUNK).subquery()
-            count, last, keys, ids = conn.execute(select(
-                func.count(), func.max(chunk.c.i), func.group_concat(chunk.c.k, _SEP), func.group_concat(chunk.c.i, ",")
-            )).one()
-            if count:
-                split = pl.Series("__key", [keys]).str.split(_SEP).explode()
-                if split.len() != count:
-                    break
-                parts.append(pl.DataFrame([split, pl.Series("__id", [ids]).str.split(",").explode().cast(pl.Int64)]))
-            if count < _LOOKUP_CHUNK:
-                return pl.concat(parts) if parts else pl.DataFrame(schema={"__key": pl.String, "__id": pl.Int64})
-    # Plain driver tuples: a million SQLAlchemy Row objects would cost more than the query.
-    sql = str(select(column_key, column_id).compile(dialect=conn.dialect))
-    rows = conn.exec_driver_sql(sql).cursor.fetchall()
-    keys, ids = (list(c) for c in zip(*rows, strict=True)) if rows else ([], [])
-    return pl.DataFrame({"__key": keys, "__id": ids}, schema={"__key": pl.String, "__id": pl.Int64})
-
-
 # A reference column of an import file → (natural key, id, rule when unknown, parser naming a malformed value).
 _REFERENCES = {
     "uscc": (Enterprise.uscc, Enterprise.id,
@@ -247,7 +211,7 @@ def _resolve(conn: Connection, validated: Validated, *, field: str, target, targ
     """Turn a reference (USCC, heritage name) into the referenced id; unknown references become issues — with the
     reason the value itself is wrong (``check``) where it is, else ``rule``."""
     # A name two records share (an event held every year) means the newest record: ids grow with time.
-    known = _lookup(conn, target, target_id).sort("__id").unique("__key", keep="last", maintain_order=True)
+    known = key_ids(conn, target, target_id).sort("__id").unique("__key", keep="last", maintain_order=True)
     joined = validated.frame.select(ROW, field).join(
         known, left_on=field, right_on="__key", how="left", maintain_order="left"
     )
