@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from opentrade.config import Settings, get_settings
-from opentrade.store.audit import SYSTEM
 
 if TYPE_CHECKING:
     from opentrade.refdata.standards import Taxonomy
 
+SYSTEM = "system"  # the audit log's actor when nobody in particular acts
 DATUMS = ("wgs84", "gcj02")
 
 

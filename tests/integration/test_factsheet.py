@@ -23,7 +23,7 @@ from opentrade.store.models import Event
 
 HOSTILE = "<script>alert(1)</script>"
 PDF_SECONDS_LIMIT = 15  # about 0.6 s measured for the first render (fonts load once); generous against noise
-#: the demo's calibration (services/demo.py TARGETS), as the sheet prints them in English
+#: the demo's calibration (services/demo/generator.py TARGETS), as the sheet prints them in English
 CALIBRATED = [f"{n:,}" for n in (TARGETS.foreign_firms, TARGETS.mnc_hq_rd, TARGETS.digital_firms,
                                   TARGETS.heritage_sites, TARGETS.relic_area_m2, TARGETS.relic_restored_m2)]
 

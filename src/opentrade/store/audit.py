@@ -16,10 +16,12 @@ from typing import Any
 import polars as pl
 from sqlalchemy import Connection, and_, func, insert, select
 
+from opentrade.options import SYSTEM
 from opentrade.store.models import AuditLog, table_of
 
+__all__ = ["ACTIONS", "SYSTEM", "AuditFilter", "cli_actor", "frame", "now", "query", "record"]
+
 _table = table_of(AuditLog)
-SYSTEM = "system"
 ACTIONS = ("import", "edit", "delete", "login", "login_failed", "logout", "token_created", "token_revoked",
            "user_added", "user_disabled", "password_set", "schedule", "stage_move")
 _LIMITS = {"actor": 200, "action": 40, "entity": 60, "entity_id": 100, "ip": 64}
