@@ -25,8 +25,12 @@ XDIST := $(if $(filter 0,$(WORKERS)),,-n $(WORKERS))
 # run on PostgreSQL, and would add a minute. `make test PG_TEST_ARGS=` runs them there too.
 PG_TEST_ARGS ?= --ignore=tests/web
 
+# `make check` does not even collect the browser and fuzz modules (their imports alone take seconds).
+CHECK_SKIP := --ignore=tests/web --ignore=tests/fuzz --ignore=tests/api/test_openapi_fuzz.py \
+              --ignore=tests/api/test_openapi_stateful.py
+
 check: lint types                  ## lint, types, then the fast tests on SQLite (no browser, fuzz, kill or PostgreSQL)
-	$(BIN)/python -m pytest -q $(XDIST) -m "not slow"
+	$(BIN)/python -m pytest -q $(XDIST) -m "not slow" $(CHECK_SKIP)
 
 test: setup                        ## the whole suite on SQLite files, then on PostgreSQL (a throwaway server)
 	@rc=0; $(BIN)/python -m pytest -q $(XDIST) || rc=$$?; \

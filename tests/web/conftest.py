@@ -148,18 +148,17 @@ def _schedule_expo(db) -> None:
 
 
 @pytest.fixture(scope="session")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def base_url(demo_template: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     import uvicorn
 
     from opentrade.app import create_app
     from opentrade.config import Settings
-    from opentrade.services.demo import load_demo
     from opentrade.store.db import Database
     from opentrade.web import mount_web
     from tests import databases
 
-    db = Database(databases.new_url(tmp_path_factory.mktemp("web") / "cockpit.db", migrated=True))
-    load_demo(db)
+    # the session's demo (loaded once for every suite), copied: this one gains hostile records and a schedule
+    db = Database(databases.copy_url(demo_template, tmp_path_factory.mktemp("web") / "cockpit.db"))
     _add_hostile_records(db)
     _schedule_expo(db)
     from opentrade.services.auth import add_user

@@ -22,9 +22,9 @@ from sqlalchemy import Connection, insert, select, update
 from opentrade.domain import pipeline as rules
 from opentrade.domain.vocabulary import Ownership
 from opentrade.ingest.schemas import SPECS
+from opentrade.services.demo.generator import AS_OF
 from opentrade.store.models import Event, InvestmentProject, Partner, ProjectStageChange, table_of
 
-AS_OF = dt.date(2024, 6, 14)  # = opentrade.services.demo.generator.AS_OF (checked by tests/integration/test_demo.py)
 OPS_SEED = 20240614_2  # a stream of its own
 Run = Callable[[str, str, dict[str, list]], None]
 
