@@ -39,3 +39,15 @@ def test_derivations_are_in_the_page_language(small_db, tmp_path: Path) -> None:
     assert "active enterprises with ownership foreign-invested" in en
     body = client.get("/api/v1/kpis").json()
     assert all(k["provenance"]["definition_zh"] for k in body)
+
+
+def test_an_unknown_address_is_a_page_in_the_readers_language(small_db, tmp_path: Path) -> None:
+    client = _client(small_db, tmp_path, public_read=True)
+    zh = client.get("/no-such-page", headers={"Accept-Language": "zh-CN"})
+    en = client.get("/no-such-page", params={"lang": "en"})
+    for page, lang in ((zh, "zh"), (en, "en")):
+        assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+        assert page.headers["content-language"] == lang and "<html" in page.text
+    assert zh.text != en.text
+    api = client.get("/api/v1/no-such-endpoint")  # the API keeps its JSON
+    assert api.status_code == 404 and api.json()["error"]["type"] == "NotFound"

@@ -133,3 +133,18 @@ def test_upload_size_limit(db, make_client, tmp_path) -> None:
                           headers={**AUTH, "Content-Type": "multipart/form-data; boundary=b"})
     assert chunked.status_code == 413
     assert _post(client, _firms_file(tmp_path), headers=AUTH).status_code == 200
+
+
+def test_an_upload_obeys_the_applications_settings_not_the_environment(db, make_client, tmp_path,
+                                                                       monkeypatch) -> None:
+    """The row limit (like the size limit and the taxonomy) comes from the application's settings."""
+    monkeypatch.setenv("OPENTRADE_MAX_IMPORT_ROWS", "0")  # the environment would allow any number of rows
+    client = make_client(db, admin_token=TOKEN, max_import_rows=5)
+    before = content_checksum(db.engine)
+    response = _post(client, _firms_file(tmp_path), headers=AUTH)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "input_file" and "limit is 5 rows" in error["message"]
+    assert "企业名录.csv" in error["message"] and content_checksum(db.engine) == before
+    roomy = make_client(db, admin_token=TOKEN, max_import_rows=len(FIRMS))
+    assert _post(roomy, _firms_file(tmp_path), headers=AUTH).status_code == 200
