@@ -12,7 +12,7 @@ import polars as pl
 from sqlalchemy import Select, case, func, select
 
 from opentrade.domain.vocabulary import EnterpriseStatus, Restoration, values
-from opentrade.services.registry import PageResult, pages_for
+from opentrade.services.registry import HeritageFilter, PageResult, heritage_where, pages_for
 from opentrade.store.db import Database
 from opentrade.store.models import (
     Buyer,
@@ -118,7 +118,7 @@ LEVEL_ORDER = case({"national": 0, "municipal": 1, "district": 2}, value=Heritag
 def heritage_page(db: Database, *, page: int = 1, page_size: int = PAGE_SIZE, status: str = "") -> PageResult:
     """Heritage sites by protection level, the largest first; a page past the end shows the last one."""
     h = HeritageSite
-    cond = [h.status == status] if status in values(Restoration) else []
+    cond = heritage_where(HeritageFilter(status=status if status in values(Restoration) else None))
     with db.engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(h).where(*cond)).scalar_one()
         page = min(max(1, page), pages_for(total, page_size))

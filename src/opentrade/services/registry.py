@@ -383,8 +383,8 @@ HERITAGE_COLUMNS = ("id", "name_zh", "name_en", "protection_level", "industrial_
                     "floor_area_m2", "restored_area_m2", "status", "lat", "lon", "synthetic", "source")
 
 
-def list_heritage(db: Database, filters: HeritageFilter | None = None, page: PageRequest | None = None) -> PageResult:
-    f, page = filters or HeritageFilter(), page or PageRequest()
+def heritage_where(f: HeritageFilter) -> list[ColumnElement[bool]]:
+    """The conditions of a heritage filter (the API's list and the cockpit's page share them)."""
     h = HeritageSite
     where: list[ColumnElement[bool]] = []
     if f.protection_level:
@@ -395,9 +395,15 @@ def list_heritage(db: Database, filters: HeritageFilter | None = None, page: Pag
         where.append(h.status == f.status)
     if f.q:
         where.append(or_(_contains(h.name_zh, f.q), _contains(h.name_en, f.q), _contains(h.original_use, f.q)))
+    return where
+
+
+def list_heritage(db: Database, filters: HeritageFilter | None = None, page: PageRequest | None = None) -> PageResult:
+    f, page = filters or HeritageFilter(), page or PageRequest()
+    h = HeritageSite
     stmt = select(*[getattr(h, c) for c in HERITAGE_COLUMNS])
     order = _order_by(page.sort, h, HERITAGE_SORT, (), h.id)
-    return _page(db, stmt, h, where, page, order=order)
+    return _page(db, stmt, h, heritage_where(f), page, order=order)
 
 
 def list_spaces(db: Database, filters: SpaceFilter | None = None, page: PageRequest | None = None) -> PageResult:
