@@ -24,6 +24,7 @@ import polars as pl
 from babel import Locale
 from reference_agreements import AS_OF, build_events, build_summary, cross_check, read_sources
 from reference_batis import ATTRIBUTION as BATIS_ATTRIBUTION
+from reference_batis import DROPPED as BATIS_DROPPED
 from reference_batis import SOURCE_DETAIL as BATIS_SOURCE
 from reference_batis import build_batis, focus_gaps
 
@@ -42,7 +43,9 @@ from opentrade.refdata.reference import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = REPO / ".." / "shared" / "data" / "public"
+#: the staged data: ``shared/data/public`` beside the repository or beside one of its parent folders (worktrees)
+DEFAULT_SOURCE = next((p / "shared" / "data" / "public" for p in REPO.parents if (p / "shared" / "data" / "public").is_dir()),
+                      REPO / ".." / "shared" / "data" / "public")
 DEFAULT_OUT = REPO / "src" / "opentrade" / "data" / "reference"
 
 FIRST_YEAR = 2010
@@ -416,18 +419,30 @@ a country–year that is absent is a gap, never a zero.
   facts taken from CEPII's GeoDist capital points or countryinfo, checked by hand wherever the two disagreed by more
   than 50 km (e.g. Naypyidaw for Myanmar); `landlocked` from GeoDist. Bolivia's capital point is Sucre. `capital_tz` is the capital's zone
   (chosen by hand where a country spans several). CHI and XKX have no capital or time zone.
-* **China's agreements** (`china_agreements.csv`): facts only (agreement, year in force, RCEP status/date). Verify
-  against the MOFCOM China FTA Network (fta.mofcom.gov.cn) and the WTO RTA database (rtais.wto.org).
-  `confidence` covers `china_pta_in_force`/`first_eif_year`/`agreements`: `dataset` = the fact comes from the DESTA
-  agreement database (up to 2020 signatures); `manual — verify (high|medium|low)` = it comes only from the project's
-  hand-entered supplement (with that supplement's own confidence). `rcep_confidence` does the same for the RCEP columns
-  (all hand-entered). `other_instruments` lists upgrades, negotiations and applications from the supplement.
-  A blank RCEP status for a LAC market means not applicable (RCEP parties are Asia-Pacific).
+* **OECD-WTO Balanced Trade in Services** (`batis_china.csv`), CC BY 4.0 under the OECD's terms — *{BATIS_ATTRIBUTION}*.
+  China → partner exports, BPM6, 2005–2019, US$ (whole dollars), for the EBOPS 2010 items S, SF, SG, SH, SI, SJ, SK;
+  partners mapped to ISO 3166 alpha-3 (`WLD` = China's total). **Partly model-based estimates** (balanced and, where
+  no country reports a flow, gravity-estimated): the product labels every figure from this table as an estimate.
+  Source extract: {BATIS_SOURCE}. Partners left out (not World Bank economies or no longer existing):
+  {", ".join(BATIS_DROPPED)}.
+* **World Bank services trade by category** (in `wdi.csv`: BM.GSR.NFSV.CD, BM.GSR.CMCP.ZS, BM.GSR.INSF.ZS), CC BY 4.0 —
+  *World Bank, World Development Indicators, via open-numbers/Gapminder DDF*; every economy, from
+  {SERVICES_FIRST_YEAR}; the service-imports series replaces the earlier focus-only transcription (equal wherever both
+  exist, checked at build time). Shares outside 0–100 are kept as published (residual categories).
+* **China's agreements** (`china_agreements.csv`, one row per economy; `china_agreement_events.csv`, one row per
+  agreement instrument and party): facts with a source note and a confidence (high / medium / low) per row, compiled
+  in `scripts/reference_sources/china_agreements_mofcom.csv` from the MOFCOM China FTA Network (fta.mofcom.gov.cn) and
+  the announcements that fixed each date; cross-checked at build time against DESTA v2.0 and the staged post-2020
+  supplement for the 44 focus markets. An economy with no free trade agreement with China in force has that as a
+  sourced fact (MOFCOM's list is exhaustive): nothing is imputed. `counts_as_fta` is false for goods-only
+  partial-scope arrangements (APTA, early-harvest programmes), which the ranking does not count as an FTA.
+  `ecommerce_provisions_in_force` names agreements with an e-commerce chapter; no DEPA-style digital economy agreement
+  with China is in force (China applied to DEPA on 2021-11-01).
 
 ## What is deliberately not shipped
 
-* **DESTA rows** (`trade_agreements_desta.csv`): DESTA has no open licence. Only derived facts (which agreement with
-  China is in force for a country, since when) are kept, each pointing to MOFCOM / WTO for verification.
+* **DESTA rows** (`trade_agreements_desta.csv`): DESTA has no open licence. It is used only to cross-check the
+  sourced agreement list at build time.
 * **CEPII GeoDist distances**: licence unverified. Distances are computed at run time (`great_circle_km`, haversine,
   R = 6371.0088 km, from Shanghai 31.2304 N 121.4737 E to the capital point in `countries.csv`).
 * UNCTAD's ICT-use-by-business indicators (sparse for the focus set) and the staged extra country columns

@@ -9,6 +9,7 @@ discount. Missing values are imputed by a stated rule and flagged; they are neve
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -50,21 +51,21 @@ def impute(raw: np.ndarray, groups: np.ndarray) -> Imputed:
     mask = np.isnan(values)
     rule = np.full(values.shape, "", dtype=object)
     group = np.full(values.shape, "", dtype=object)
-    with np.errstate(all="ignore"):
-        overall = np.array([np.nanmedian(col) if np.isfinite(col).any() else np.nan for col in raw.T])
-    for g in np.unique(groups):
-        rows = groups == g
-        block = raw[rows]
-        med = np.array([np.nanmedian(col) if np.isfinite(col).any() else np.nan for col in block.T])
-        for j in range(values.shape[1]):
-            fill_rows = rows & mask[:, j]
-            if np.isfinite(med[j]):
-                values[fill_rows, j] = med[j]
-                rule[fill_rows, j] = f"median of {g}"
-                group[fill_rows, j] = g
-            elif np.isfinite(overall[j]):
-                values[fill_rows, j] = overall[j]
-                rule[fill_rows, j] = "median of all markets"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: their median is NaN, as wanted
+        overall = np.nanmedian(raw, axis=0) if raw.size else np.zeros(raw.shape[1])
+        for g in np.unique(groups):
+            rows = groups == g
+            med = np.nanmedian(raw[rows], axis=0)
+            for j in np.flatnonzero(mask[rows].any(axis=0)):
+                fill_rows = rows & mask[:, j]
+                if np.isfinite(med[j]):
+                    values[fill_rows, j] = med[j]
+                    rule[fill_rows, j] = f"median of {g}"
+                    group[fill_rows, j] = g
+                elif np.isfinite(overall[j]):
+                    values[fill_rows, j] = overall[j]
+                    rule[fill_rows, j] = "median of all markets"
     return Imputed(values, mask, rule, group)
 
 

@@ -203,11 +203,12 @@ def rank_markets(
     tier_of = None
     if mc is not None:
         tier_of = tiers(mc, np.argsort(ranks, kind="stable"), confidence=config.monte_carlo.tier_confidence)
-    markets = [_market(scored, int(r), int(ranks[i]), config, pot, mc, i, tier_of) for i, r in enumerate(kept)]
-    order = np.argsort(ranks, kind="stable")
-    for i in order[:top_k]:
-        markets[i].top5_weight_ranges = [asdict(x) for x in top_k_weight_ranges(
-            scored.points[kept], scored.weights, int(i), inp.factor_ids, k=top_k)]
+    summary = None if mc is None else (mc.p_top, mc.rank_quantiles(), mc.score_quantiles(), tier_of)
+    table = _Columns(scored, config, pot)
+    markets = [_market(table, int(r), int(ranks[i]), summary, i) for i, r in enumerate(kept)]
+    order = [int(i) for i in np.argsort(ranks, kind="stable")[:top_k]]
+    for i, found in top_k_weight_ranges(scored.points[kept], scored.weights, order, inp.factor_ids, k=top_k).items():
+        markets[i].top5_weight_ranges = [asdict(x) for x in found]
     markets.sort(key=lambda m: m.rank)
     seg = config.segments[segment]
     return Ranking(
@@ -271,75 +272,104 @@ def _stability_meta(mc: MonteCarlo | None, config: ModelConfig, top_k: int) -> d
                      f"{m.tier_confidence:.0%} of the draws"}
 
 
-def _flags(scored: Scored, r: int, f_idx: int) -> list[dict[str, Any]]:
-    f = scored.factors[f_idx]
+class _Columns:
+    """The ranking's arrays as Python lists, read once, so that building ~40,000 factor details stays cheap."""
+
+    def __init__(self, scored: Scored, config: ModelConfig, pot: Potential) -> None:
+        self.scored, self.config, self.pot = scored, config, pot
+        self.raw = scored.seg.raw.tolist()
+        self.used = scored.used.tolist()
+        self.year = scored.seg.year.tolist()
+        self.age = scored.age.tolist()
+        self.points = scored.points.tolist()
+        self.before = scored.points_before_discount.tolist()
+        self.contrib = scored.contrib.tolist()
+        self.discount = scored.discount.tolist()
+        self.estimated = scored.seg.estimated.tolist()
+        self.imputed = scored.imputed.tolist()
+        self.stale = scored.stale.tolist()
+        self.rule = scored.imputed_rule.tolist()
+        self.weights = scored.weights.tolist()
+        self.rules = [sc.describe() for sc in scored.scalings]
+        self.countries = scored.inputs.countries.select("iso3", "name_en", "name_zh", "focus_group").rows()
+        self.meta = [(f, config.factors[f.id], scored.inputs.source[f.id], scored.inputs.dataset[f.id])
+                     for f in scored.factors]
+        self.pot_cols = (pot.potential.tolist(), pot.realised.tolist(), pot.unrealised.tolist(), pot.demand.tolist(),
+                         pot.demand_imputed.tolist(), pot.ln_terms.tolist(), scored.seg.realised_year.tolist(),
+                         scored.seg.demand_year.tolist())
+        self.scores = scored.scores.tolist()
+
+
+def _finite(x: float) -> float | None:
+    return None if x != x or x in (float("inf"), float("-inf")) else x
+
+
+def _flags(t: _Columns, r: int, j: int) -> list[dict[str, Any]]:
+    f = t.scored.factors[j]
     base = {"factor": f.label_en, "factor_zh": f.label_zh}
     out = []
-    if scored.imputed[r, f_idx] and np.isfinite(scored.used[r, f_idx]):
-        rule = scored.imputed_rule[r, f_idx]
-        rule_zh = rule.replace("median of all markets", "全部市场中位数").replace("median of ", "") + (
-            "" if rule == "median of all markets" else "中位数")
+    if t.imputed[r][j] and t.used[r][j] == t.used[r][j]:
+        rule = t.rule[r][j]
+        rule_zh = "全部市场中位数" if rule == "median of all markets" else rule.replace("median of ", "") + "中位数"
         out.append({"factor_id": f.id, **message("flag.imputed", **base, rule=rule, rule_zh=rule_zh)})
-    elif np.isnan(scored.used[r, f_idx]):
+    elif t.used[r][j] != t.used[r][j]:
         out.append({"factor_id": f.id, **message("flag.missing", **base)})
-    if scored.stale[r, f_idx]:
+    if t.stale[r][j]:
         out.append({"factor_id": f.id, **message(
-            "flag.stale", **base, year=int(scored.seg.year[r, f_idx]), age=int(scored.age[r, f_idx]),
-            penalty=round((1 - scored.discount[r, f_idx]) * 100))})
+            "flag.stale", **base, year=int(t.year[r][j]), age=int(t.age[r][j]),
+            penalty=round((1 - t.discount[r][j]) * 100))})
     return out
 
 
-def _market(scored: Scored, r: int, rank: int, config: ModelConfig, pot: Potential, mc: MonteCarlo | None, i: int,
-            tier_of: np.ndarray | None) -> MarketScore:
-    inp, seg = scored.inputs, scored.seg
+def _market(t: _Columns, r: int, rank: int, summary: tuple | None, i: int) -> MarketScore:
     details, flags, codes = [], [], []
-    for j, f in enumerate(scored.factors):
-        fc = config.factors[f.id]
-        weighted = scored.weights[j] > 0
-        if weighted:
-            for flag in _flags(scored, r, j):
+    raw, used, year, age = t.raw[r], t.used[r], t.year[r], t.age[r]
+    for j, (f, fc, source, dataset) in enumerate(t.meta):
+        weighted = t.weights[j] > 0
+        if weighted and (t.imputed[r][j] or t.stale[r][j] or used[j] != used[j]):
+            for flag in _flags(t, r, j):
                 codes.append(flag)
                 flags.append(flag["text_en"].replace(f.label_en, f.id, 1))
-        observed, y, age = seg.raw[r, j], seg.year[r, j], scored.age[r, j]
+        y, a = year[j], age[j]
         details.append(FactorDetail(
-            f.id, f.label_en, f.label_zh, f.group, _num(observed), _num(scored.used[r, j]),
-            None if np.isnan(y) else int(y), inp.source[f.id], scored.imputed_rule[r, j] or None,
-            float(scored.points[r, j]), float(scored.weights[j]), float(scored.contrib[r, j]), fc.unit_en, fc.unit_zh,
-            inp.dataset[f.id], fc.indicator, bool(seg.estimated[r, j]) and not scored.imputed[r, j],
-            bool(scored.imputed[r, j]), bool(scored.stale[r, j]), None if np.isnan(age) else int(age),
-            float(scored.discount[r, j]), float(scored.points_before_discount[r, j]), scored.scalings[j].describe()))
-    c = inp.countries.row(r, named=True)
-    m = MarketScore(c["iso3"], c["name_en"], c["name_zh"] or c["name_en"], c["focus_group"], rank,
-                    float(scored.scores[r]), {d.id: d.contribution for d in details if d.weight > 0},
-                    details, flags, inp.channel_names.get(c["iso3"], []), flag_codes=codes,
-                    potential=_market_potential(pot, r, scored, config))
-    if mc is not None:
-        lo, med, hi = mc.rank_quantiles()[:, i]
-        s_lo, _, s_hi = mc.score_quantiles()[:, i]
-        m.p_top, m.median_rank, m.rank_interval = float(mc.p_top[i]), float(med), (float(lo), float(hi))
-        m.score_interval = (round(float(s_lo), 4), round(float(s_hi), 4))
+            f.id, f.label_en, f.label_zh, f.group, _finite(raw[j]), _finite(used[j]), None if y != y else int(y),
+            source, t.rule[r][j] or None, t.points[r][j], t.weights[j], t.contrib[r][j], fc.unit_en, fc.unit_zh,
+            dataset, fc.indicator, t.estimated[r][j] and not t.imputed[r][j], t.imputed[r][j], t.stale[r][j],
+            None if a != a else int(a), t.discount[r][j], t.before[r][j], t.rules[j]))
+    iso3, name_en, name_zh, group = t.countries[r]
+    m = MarketScore(iso3, name_en, name_zh or name_en, group, rank, t.scores[r],
+                    {d.id: d.contribution for d in details if d.weight > 0}, details, flags,
+                    t.scored.inputs.channel_names.get(iso3, []), flag_codes=codes,
+                    potential=_market_potential(t, r))
+    if summary is not None:
+        p_top, rank_q, score_q, tier_of = summary
+        m.p_top, m.median_rank = float(p_top[i]), float(rank_q[1, i])
+        m.rank_interval = (float(rank_q[0, i]), float(rank_q[2, i]))
+        m.score_interval = (round(float(score_q[0, i]), 4), round(float(score_q[2, i]), 4))
         m.tier = None if tier_of is None else int(tier_of[i])
     return m
 
 
-def _market_potential(pot: Potential, r: int, scored: Scored, config: ModelConfig) -> dict[str, Any]:
-    share = config.district_share.value
-    p, real = _num(pot.potential[r]), _num(pot.realised[r])
-    unreal = _num(pot.unrealised[r])
-    labels = {"ln_kappa": ("China's average penetration of the segment (κ)", "中国在本细分的平均渗透率（κ）"),
-              "ln_demand": ("the market's imports of the segment's service group", "该市场本细分服务大类进口")}
-    labels |= {t: TERM_LABELS[t] for t in EASE_TERMS}
-    names = ["ln_kappa", "ln_demand", *EASE_TERMS]
-    terms = [{"id": n, "label_en": labels[n][0], "label_zh": labels[n][1], "log_points": _num(pot.ln_terms[r, k]),
-              "multiplier": _num(np.exp(pot.ln_terms[r, k]))} for k, n in enumerate(names)]
+_TERM_IDS = ["ln_kappa", "ln_demand", *EASE_TERMS]
+_TERM_LABELS = {"ln_kappa": ("China's average penetration of the segment (κ)", "中国在本细分的平均渗透率（κ）"),
+                "ln_demand": ("the market's imports of the segment's service group", "该市场本细分服务大类进口"),
+                **{k: TERM_LABELS[k] for k in EASE_TERMS}}
+
+
+def _market_potential(t: _Columns, r: int) -> dict[str, Any]:
+    share = t.config.district_share.value
+    pot, real, unreal, demand, imputed, ln_terms, real_year, demand_year = (col[r] for col in t.pot_cols)
+    p, real, unreal = _finite(pot), _finite(real), _finite(unreal)
+    terms = [{"id": n, "label_en": _TERM_LABELS[n][0], "label_zh": _TERM_LABELS[n][1], "log_points": _finite(v),
+              "multiplier": None if v != v else float(np.exp(v))} for n, v in zip(_TERM_IDS, ln_terms, strict=True)]
     return {
         "china_usd": p, "district_usd": None if p is None else p * share,
         "realised_china_usd": real, "realised_district_usd": None if real is None else real * share,
         "unrealised_china_usd": unreal, "unrealised_district_usd": None if unreal is None else unreal * share,
-        "realised_year": _num(scored.seg.realised_year[r]) and int(scored.seg.realised_year[r]),
-        "demand_usd": _num(pot.demand[r]), "demand_year": _num(scored.seg.demand_year[r])
-        and int(scored.seg.demand_year[r]), "demand_imputed": bool(pot.demand_imputed[r]),
-        "estimated": True, "dataset": "batis", "ln_potential": _num(np.sum(pot.ln_terms[r])), "terms": terms,
+        "realised_year": None if real_year != real_year else int(real_year),
+        "demand_usd": _finite(demand), "demand_year": None if demand_year != demand_year else int(demand_year),
+        "demand_imputed": bool(imputed), "estimated": True, "dataset": "batis",
+        "ln_potential": _finite(sum(ln_terms)), "terms": terms,
     }
 
 
