@@ -193,3 +193,15 @@ def test_backtest_table_against_four_baselines(config) -> None:
     assert set(b.normalisation["mean_rho_by_method"]["growth"]) == {"minmax", "winsor", "robust", "rank"}
     assert b.rho == next(r["rho"] for r in b.table if (r["outcome"], r["predictor"]) == ("growth", "model"))
     assert any(row["realised_growth_pct"] is not None for row in b.rows)
+
+
+def test_method_document_shows_the_tables_as_they_come_out() -> None:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "scripts" / "markets_report.py"
+    spec = importlib.util.spec_from_file_location("markets_report", path)
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    current = report.DOC.read_text(encoding="utf-8")
+    assert report.render(current) == current, "docs/markets-method.md is out of date: run scripts/markets_report.py"
