@@ -156,7 +156,7 @@ def run_backtest(ref: Reference, config: ModelConfig, *, markets: list[str], seg
     bt = config.backtest
     origins = list(origins or bt.origins)
     horizon = horizon or bt.horizon
-    last = int(ref.batis["year"].max())
+    last = int(ref.batis.select(pl.col("year").max()).item())
     if max(origins) + horizon > last:
         raise ValueError(f"origin {max(origins)} + horizon {horizon} goes past the last BaTIS year {last}")
     segments = segments or list(config.segments)

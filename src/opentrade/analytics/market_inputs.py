@@ -144,11 +144,14 @@ def _languages(languages: list[str | None]) -> tuple[np.ndarray, np.ndarray, np.
     fit, zh, en = [], [], []
     for langs in languages:
         if not langs:
-            fit.append(np.nan), zh.append(np.nan), en.append(np.nan)
+            fit.append(np.nan)
+            zh.append(np.nan)
+            en.append(np.nan)
             continue
         codes = set(langs.split(";"))
         fit.append(max([LANGUAGE_FIT.get(c, 0.0) for c in codes] or [0.0]))
-        zh.append(float("zh" in codes)), en.append(float("en" in codes))
+        zh.append(float("zh" in codes))
+        en.append(float("en" in codes))
     return np.array(fit), np.array(zh), np.array(en)
 
 
@@ -270,8 +273,8 @@ def build_inputs(ref: Reference, config: ModelConfig, *, partners: list[dict]) -
     centre = z_used[others].mean(axis=0)
 
     fits = fit_categories(ref, tuple(config.categories()), hours, tuple(config.gravity.exclude))
-    for c, f in fits.items():
-        if not f.converged:
+    for c, fit in fits.items():
+        if not fit.converged:
             notes.append(f"gravity fit for {c} did not converge; its elasticities are shown but uncertain")
     world = ref.batis.filter(pl.col("iso3") == WORLD)
     points, names = channel_points(partners, config.channel_kind_points)

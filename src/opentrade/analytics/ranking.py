@@ -10,6 +10,7 @@ discount. Missing values are imputed by a stated rule and flagged; they are neve
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +21,8 @@ TRANSFORMS = {
     "log1p": lambda x: np.log1p(np.where(x >= 0, x, np.nan)),
     "abs_log1p": lambda x: np.log1p(np.abs(x)),  # distance from zero, e.g. inflation: both signs hurt
 }
-INVERSE = {"identity": lambda t: t, "log": np.exp, "log1p": np.expm1, "abs_log1p": np.expm1}
+INVERSE: dict[str, Callable[[float], float]] = {"identity": lambda t: t, "log": np.exp, "log1p": np.expm1,
+                                               "abs_log1p": np.expm1}
 METHODS = ("minmax", "winsor", "robust", "rank")
 
 

@@ -281,7 +281,7 @@ def _load(directory: Path | None, _signature: tuple) -> Reference:
             path = directory / fname
         frames[name] = read_table(name, path)
         sources[fname] = path
-    return Reference(**frames, sources=sources)
+    return Reference(**frames, sources=sources)  # type: ignore[arg-type]  # one frame per FILES key
 
 
 def load_reference(override_dir: Path | None = None) -> Reference:
@@ -384,7 +384,7 @@ def coverage_gaps(
         elif missing:
             parts.append(f"no data for {' '.join(missing)}")
         if stale and len(stale) == len(have):
-            parts.append(f"series ends before {stale_before} for all ({int(rows['year'].max())})")
+            parts.append(f"series ends before {stale_before} for all ({rows.select(pl.col('year').max()).item()})")
         elif stale:
             parts.append(f"latest before {stale_before} for {' '.join(stale)}")
         if parts:
