@@ -126,7 +126,7 @@ def explain(
     console.print(f"sum of points = {sum(d.contribution for d in m.details):.4f} = score", highlight=False)
     pot = m.potential or {}
     if pot.get("china_usd") is not None:
-        terms = " + ".join(f"{t['log_points']:+.2f} ({t['id']})" for t in pot["terms"])
+        terms = " ".join(f"{t['log_points']:+.2f} ({t['id']})" for t in pot["terms"])
         console.print(f"potential (China) US$ {_usd(pot['china_usd'])}, realised {_usd(pot['realised_china_usd'])} "
                       f"({pot['realised_year']}), unrealised {_usd(pot['unrealised_china_usd'])}; district: "
                       f"{_usd(pot['district_usd'])}\n  ln potential = {terms} = {pot['ln_potential']:.3f}",
