@@ -77,3 +77,15 @@ def test_coefficient_draws_follow_the_estimated_distribution() -> None:
     assert draws.shape == (4000, len(EASE_TERMS))
     assert np.all(np.abs(draws.mean(axis=0) - fit.ease_coef()) < 4 * fit.se[:-1] / np.sqrt(4000))
     np.testing.assert_allclose(draws.std(axis=0), fit.se[:-1], rtol=0.08)
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")  # pyfixest's own pandas calls
+def test_same_coefficients_and_errors_as_pyfixest() -> None:
+    pf = pytest.importorskip("pyfixest")
+    pd = pytest.importorskip("pandas")
+    y, x, years, partners = _panel(partners=150, years=6, seed=12)
+    ours = fit_ppml(y, x, years=years, partners=partners)
+    frame = pd.DataFrame(x, columns=list(TERMS)).assign(flow=y / y.mean(), year=years, partner=partners)
+    theirs = pf.fepois("flow ~ " + " + ".join(TERMS) + " | year", data=frame, vcov={"CRV1": "partner"})
+    np.testing.assert_allclose(ours.coef, theirs.coef().to_numpy(), atol=1e-7)
+    np.testing.assert_allclose(ours.se, theirs.se().to_numpy(), rtol=1e-4)
