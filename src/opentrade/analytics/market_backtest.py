@@ -69,6 +69,7 @@ class SegmentBacktest:
     origins: list[OriginData]
     outcomes: dict[str, OutcomeResult]
     breaks: list[str]
+    revisions: dict[int, float] = field(default_factory=dict)  # year → median ratio across partners (this series)
 
 
 @dataclass
@@ -78,7 +79,7 @@ class BacktestRun:
     regions: list[str]
     method: str
     segments: dict[str, SegmentBacktest]
-    revisions: list[tuple[int, float]]  # year-wide jumps in China's reporting (median ratio across partners)
+    revisions: list[tuple[int, float]]  # year-wide jumps in China's reporting, any segment (median ratio)
     notes: list[str] = field(default_factory=list)
 
     def method_ranking(self) -> dict[str, dict[str, float]]:
@@ -163,24 +164,27 @@ def run_backtest(ref: Reference, config: ModelConfig, *, markets: list[str], seg
     cut = {t: ref.as_of(t) for t in origins}
     inputs = {t: build_inputs(cut[t], config, partners=[]) for t in origins}
     results: dict[str, SegmentBacktest] = {}
-    revisions: set[tuple[int, float]] = set()
+    revisions: dict[int, float] = {}
     groups = np.array([inputs[origins[0]].countries["focus_group"][inputs[origins[0]].iso3.index(m)] for m in markets])
     for sid in segments:
         cats = config.segments[sid].categories
-        per_origin = []
+        per_origin, seg_revisions = [], {}
         for t in origins:
             predictors, by_method = predictors_at(cut[t], inputs[t], config, sid, markets, horizon)
             flagged, rev = _breaks(ref, cats, markets, t - horizon, t + horizon, bt.break_ratio)
-            revisions.update((y, round(m, 2)) for y, m in rev)
+            seg_revisions.update({y: round(m, 2) for y, m in rev})
             per_origin.append(OriginData(t, predictors, outcomes(ref, cats, markets, t, horizon), by_method, flagged))
+        for y, m in seg_revisions.items():  # across segments keep the largest jump of each year
+            if abs(np.log(m)) > abs(np.log(revisions.get(y, 1.0))):
+                revisions[y] = m
         results[sid] = SegmentBacktest(
             sid, markets, per_origin,
             {o: _evaluate(per_origin, o, markets, groups, resamples or bt.resamples, seed) for o in OUTCOMES},
-            sorted({b for o in per_origin for b in o.breaks}))
+            sorted({b for o in per_origin for b in o.breaks}), dict(sorted(seg_revisions.items())))
     notes = ["channels weight set to 0 in the backtest: partners are not dated, so they cannot be known as of T",
              "the gravity model is refitted at every origin on the years up to T only"]
     return BacktestRun(origins, horizon, list(bt.regions), config.normalisation.method, results,
-                       sorted(revisions), notes)
+                       sorted(revisions.items()), notes)
 
 
 def _evaluate(per_origin: list[OriginData], outcome: str, markets: list[str], groups: np.ndarray, resamples: int,

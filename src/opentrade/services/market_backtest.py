@@ -141,11 +141,11 @@ def backtest(db: Database | None = None, *, segment: str = "ict", regions: tuple
              f"{config.backtest.break_ratio:g}× away from that year's median) in some window: "
              f"{' '.join(seg.breaks) or 'none'}; ρ without them is reported beside the model's",
              *(f"year-wide revision in China's BaTIS reporting: {y} (median ratio ×{m:.2f} across partners)"
-               for y, m in run.revisions)]
+               for y, m in seg.revisions.items())]
     return Backtest(
         segment, run.origins[-1], run.horizon, len(seg.markets), growth.rho["model"], growth.rho_interval["model"],
         growth.rho["gdp"], growth.rho_interval["gdp"], rows, notes, list(run.origins), table, seg.breaks,
-        [{"year": y, "median_ratio": m} for y, m in run.revisions],
+        [{"year": y, "median_ratio": m} for y, m in seg.revisions.items()],
         {"method": run.method, "mean_rho_by_method": ranking,
          "rule": "the normalisation is chosen in data/markets/model.yaml from this comparison "
                  "(docs/markets-method.md)"},
