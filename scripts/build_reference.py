@@ -3,25 +3,30 @@
 Usage: python scripts/build_reference.py [--source DIR] [--out DIR]
 
 --source defaults to ``../shared/data/public`` relative to the repository root, --out to
-``src/opentrade/data/reference``. Writes countries.csv, wdi.csv, unctad_dds.csv, china_agreements.csv, indicators.csv,
-datasets.csv and README.md (all generated; do not hand-edit). The product never reads the source folder at run time;
-re-run this script when the staged data change.
+``src/opentrade/data/reference``. Writes countries.csv, wdi.csv, unctad_dds.csv, batis_china.csv, china_agreements.csv,
+china_agreement_events.csv, indicators.csv, datasets.csv and README.md (all generated; do not hand-edit). The product
+never reads the source folder at run time; re-run this script when the staged data change.
 
-Deliberately not shipped: DESTA agreement rows (no open licence; only the facts "agreement X in force since year Y"
-derived from them travel, with a pointer to MOFCOM / the WTO RTA database for verification) and the CEPII GeoDist
-distances (distances are computed from capital coordinates at run time).
+China's agreements come from the sourced list in ``scripts/reference_sources/china_agreements_mofcom.csv`` (MOFCOM
+China FTA Network, a source note and a confidence per row; see ``reference_agreements.py``), cross-checked against the
+staged DESTA-derived table for the 44 focus markets. Deliberately not shipped: DESTA agreement rows (no open licence)
+and the CEPII GeoDist distances (distances are computed from capital coordinates at run time).
 """
 
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import polars as pl
 from babel import Locale
+from reference_agreements import AS_OF, build_events, build_summary, cross_check, read_sources
+from reference_batis import ATTRIBUTION as BATIS_ATTRIBUTION
+from reference_batis import DROPPED as BATIS_DROPPED
+from reference_batis import SOURCE_DETAIL as BATIS_SOURCE
+from reference_batis import build_batis, focus_gaps
 
 from opentrade.refdata.reference import (
     DDS_CODES,
@@ -38,10 +43,23 @@ from opentrade.refdata.reference import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SOURCE = REPO / ".." / "shared" / "data" / "public"
+#: the staged data: ``shared/data/public`` beside the repository or beside one of its parent folders (worktrees)
+DEFAULT_SOURCE = next((p / "shared" / "data" / "public" for p in REPO.parents if (p / "shared" / "data" / "public").is_dir()),
+                      REPO / ".." / "shared" / "data" / "public")
 DEFAULT_OUT = REPO / "src" / "opentrade" / "data" / "reference"
 
 FIRST_YEAR = 2010
+#: the services-trade-by-category series start here (BaTIS starts 2005; growth and backtests need the early years)
+SERVICES_FIRST_YEAR = 2005
+SERVICES_BY_CATEGORY = {
+    "BM.GSR.NFSV.CD": ("Service imports (BoP, current US$)", "current US$ (BoP)"),
+    "BM.GSR.CMCP.ZS": ("Computer, communications and other services (% of commercial service imports)",
+                       "% of commercial service imports"),
+    "BM.GSR.INSF.ZS": ("Insurance and financial services (% of commercial service imports)",
+                       "% of commercial service imports"),
+}
+SERVICES_SOURCE = ("open-numbers/ddf--open_numbers--world_development_indicators @ "
+                   "01a34e8b54d76160a61b0325d74254e22db06b93, datapoints/ddf--datapoints--{code}--by--geo--time.csv")
 RETRIEVED = "2026-11 (staged snapshot; source commits in README)"
 VERIFY_AT = "MOFCOM China FTA Network (fta.mofcom.gov.cn); WTO RTA database (rtais.wto.org)"
 
@@ -71,7 +89,8 @@ HIGHER_IS_BETTER = {
     "TX.VAL.TECH.CD": None, "TX.VAL.TECH.MF.ZS": None, "ST.INT.RCPT.XP.ZS": None, "GB.XPD.RSDV.GD.ZS": True,
     "SE.TER.ENRR": True, "LP.LPI.OVRL.XQ": True, "FP.CPI.TOTL.ZG": False, "PA.NUS.FCRF": None,
     "IT.NET.USER.ZS": True, "NV.SRV.TETC.ZS": True, "BX.KLT.DINV.WD.GD.ZS": True, ICT_EXPORTS_USD: None,
-    "BM.GSR.NFSV.CD": True, ICT_EXPORTS_SHARE: None, DERIVED_SERVICE_EXPORTS: None,
+    "BM.GSR.NFSV.CD": True, "BM.GSR.CMCP.ZS": None, "BM.GSR.INSF.ZS": None, ICT_EXPORTS_SHARE: None,
+    DERIVED_SERVICE_EXPORTS: None,
     "UNCTAD_DE_DIG_SERVTRADE_ANN_EXP": None, "UNCTAD_DE_DIG_SERVTRADE_ANN_IMP": True,
 }
 
@@ -150,7 +169,7 @@ def build_wdi(source: Path, universe: set[str]) -> tuple[pl.DataFrame, pl.DataFr
     long = panel.unpivot(index=["iso3", "year"], on=codes, variable_name="indicator", value_name="value")
 
     focus = read(source, "wdi_services_trade_focus.csv")
-    extra = ["BM.GSR.NFSV.CD", ICT_EXPORTS_SHARE]
+    extra = [ICT_EXPORTS_SHARE]
     # BX.GSR.CCIS.CD is also a panel column (same World Bank file): it must agree, then only the panel copy is kept.
     both = focus.select("iso3", "year", pl.col(ICT_EXPORTS_USD).alias("f")).join(
         panel.select("iso3", "year", pl.col(ICT_EXPORTS_USD).alias("p")), on=["iso3", "year"], how="left"
@@ -165,6 +184,7 @@ def build_wdi(source: Path, universe: set[str]) -> tuple[pl.DataFrame, pl.DataFr
         .filter((pl.col("year") >= FIRST_YEAR) & pl.col("iso3").is_in(sorted(universe)))
         .select("iso3", "indicator", "year", "value")
     )
+    wdi = pl.concat([wdi, build_services_by_category(source, universe, focus)])
     derived = derive_service_exports(wdi)
     # our derivation must reproduce the staged one
     staged = focus.filter(pl.col("BX.GSR.NFSV.CD_derived").is_not_null()).select(
@@ -179,6 +199,28 @@ def build_wdi(source: Path, universe: set[str]) -> tuple[pl.DataFrame, pl.DataFr
     meta = read(source, "indicators.csv")
     check(sorted(meta["code"]) == sorted(codes), "indicators.csv does not describe the panel's columns")
     return wdi, meta
+
+
+def build_services_by_category(source: Path, universe: set[str], focus: pl.DataFrame) -> pl.DataFrame:
+    """Service imports and their computer/communications/other and insurance/financial shares, every economy, 2005+.
+
+    The service-imports series replaces the focus-only transcription (they must agree where both exist)."""
+    raw = read(source, "wdi_services_by_category.csv")
+    rows = (
+        raw.filter(pl.col("indicator").is_in(list(SERVICES_BY_CATEGORY)))
+        .with_columns(pl.col("iso3").replace({"NLD_CURACAO": "CUW"}))
+        .filter(pl.col("value").is_not_null() & (pl.col("value").str.strip_chars() != ""))
+        .select("iso3", "indicator", pl.col("year").cast(pl.Int32), pl.col("value").cast(pl.Float64))
+        .filter((pl.col("year") >= SERVICES_FIRST_YEAR) & pl.col("iso3").is_in(sorted(universe)))
+    )
+    check(not rows.select("iso3", "indicator", "year").is_duplicated().any(), "services by category: duplicates")
+    transcribed = focus.filter(pl.col("BM.GSR.NFSV.CD").is_not_null()).select(
+        "iso3", pl.col("year").cast(pl.Int32), pl.col("BM.GSR.NFSV.CD").cast(pl.Float64).alias("t"))
+    both = transcribed.join(rows.filter(pl.col("indicator") == "BM.GSR.NFSV.CD"), on=["iso3", "year"])
+    check(both.height == transcribed.height, "services by category: the focus transcription has rows it lacks")
+    check(both.filter((pl.col("t") - pl.col("value")).abs() > 1e-6 * pl.col("t").abs()).is_empty(),
+          "services by category: BM.GSR.NFSV.CD differs from the focus transcription")
+    return rows
 
 
 def build_dds(source: Path, universe: set[str]) -> pl.DataFrame:
@@ -202,89 +244,18 @@ def build_dds(source: Path, universe: set[str]) -> pl.DataFrame:
     return dds.sort("iso3", "flow", "year")
 
 
-_ITEM = re.compile(r"^(?P<name>.+) \((?P<how>DESTA [^,]+|manual), EIF (?P<eif>[0-9-]+)\)$")
-_RANK = {"low": 0, "medium": 1, "high": 2}
-
-
-def _manual(confidence: str | None) -> str:
-    return f"manual — verify ({confidence or 'unrated'})"
-
-
-def _manual_text(confidence: str | None) -> str:
-    return f"manual — verify, {confidence or 'unrated'} confidence"
-
-
-def build_agreements(source: Path) -> tuple[pl.DataFrame, str]:
-    by_country = read(source, "china_fta_by_country.csv")
+def build_agreements(source: Path, countries: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, str]:
+    """The per-economy summary (217 rows less China) and the per-agreement events, cross-checked against the
+    staged DESTA-derived table of the 44 focus markets and its hand-entered supplement."""
+    staged = read(source, "china_fta_by_country.csv")
     supplement = read(source, "china_fta_supplement_manual.csv")
-    check(sorted(by_country["iso3"]) == sorted(ASEAN + LAC), "china_fta_by_country.csv must hold the 44 markets")
-    sup_rows = list(supplement.iter_rows(named=True))
-    by_name = {r["name"]: r for r in sup_rows}
-
-    rows = []
-    for r in by_country.iter_rows(named=True):
-        iso3 = r["iso3"]
-        in_force = r["china_pta_in_force"] == "1"
-        first = int(r["china_pta_first_eif_year"]) if r["china_pta_first_eif_year"] else None
-        items, dataset_years, manual_conf = [], [], []
-        for text in filter(None, (r["china_pta_agreements"] or "").split(" | ")):
-            m = _ITEM.match(text)
-            check(m is not None, f"{iso3}: cannot parse agreement {text!r}")
-            if m["how"] == "manual":
-                conf = by_name[m["name"]]["confidence"]
-                manual_conf.append(conf)
-                items.append(f"{m['name']} (in force {m['eif']}; {_manual_text(conf)})")
-            else:
-                dataset_years.append(int(m["eif"][:4]))
-                items.append(f"{m['name']} (in force {m['eif']}; {m['how'].replace('DESTA ', 'DESTA #')})")
-        check(in_force == bool(items), f"{iso3}: in-force flag and agreement list disagree")
-        if not in_force or (first is not None and first in dataset_years):
-            confidence = "dataset"
-        else:
-            confidence = _manual(min(manual_conf, key=_RANK.__getitem__))
-
-        rcep_status, rcep_eif, rcep_conf = r["rcep_status"] or None, r["rcep_entry_into_force"] or None, None
-        rcep = [s for s in sup_rows if s["agreement_id"] == "RCEP" and iso3 in s["parties_iso3"].split(";")]
-        if rcep:
-            s = rcep[0]
-            check((s["status"], s["date_entry_into_force"] or None) == (rcep_status, rcep_eif), f"{iso3}: RCEP")
-            rcep_conf = _manual(s["confidence"])
-        elif iso3 in ASEAN:
-            s = next(s for s in sup_rows if s["agreement_id"] == "ASEAN-TLS")
-            check(iso3 == "TLS" and "not (yet) a party" in s["note"], f"{iso3}: ASEAN member without RCEP row")
-            rcep_status, rcep_conf = "not a party", _manual(s["confidence"])
-
-        others = []
-        for s in sup_rows:
-            if iso3 not in s["parties_iso3"].split(";") or s["agreement_id"] == "RCEP":
-                continue
-            if s["instrument"] == "base agreement":
-                continue  # already among the in-force agreements above
-            status, eif, signed = s["status"], s["date_entry_into_force"], s["date_signed"]
-            if eif:
-                status = f"{status} since {eif}"
-            elif signed and status.startswith("signed"):
-                status = f"signed {signed}{status[len('signed'):]}"
-            elif signed:
-                status = f"{status} (signed {signed})"
-            others.append(f"{s['name']}: {status}; {_manual_text(s['confidence'])}")
-
-        rows.append({
-            "iso3": iso3,
-            "china_pta_in_force": in_force,
-            "first_eif_year": first,
-            "agreements": " | ".join(items) or None,
-            "rcep_status": rcep_status,
-            "rcep_entry_into_force": rcep_eif,
-            "confidence": confidence,
-            "source": VERIFY_AT,
-            "rcep_confidence": rcep_conf,
-            "asean_member_since": int(r["asean_member_since"]) if r["asean_member_since"] else None,
-            "other_instruments": " | ".join(others) or None,
-        })
-    frame = pl.DataFrame(rows, schema_overrides={"first_eif_year": pl.Int32, "asean_member_since": pl.Int32})
-    dates = [d for c in ("date_signed", "date_entry_into_force") for d in supplement[c].drop_nulls().to_list()]
-    return frame.sort("iso3"), max(dates)
+    check(sorted(staged["iso3"]) == sorted(ASEAN + LAC), "china_fta_by_country.csv must hold the 44 markets")
+    events = build_events(read_sources(), set(countries["iso3"]))
+    since = {r["iso3"]: int(r["asean_member_since"]) for r in staged.iter_rows(named=True) if r["asean_member_since"]}
+    summary = build_summary(events, countries, since)
+    problems = cross_check(summary, staged, supplement)
+    check(not problems, "agreements disagree with the staged table: " + "; ".join(problems))
+    return summary, events, AS_OF.isoformat()
 
 
 def build_indicators(wdi: pl.DataFrame, dds: pl.DataFrame, meta: pl.DataFrame, source: Path) -> pl.DataFrame:
@@ -299,11 +270,12 @@ def build_indicators(wdi: pl.DataFrame, dds: pl.DataFrame, meta: pl.DataFrame, s
             "table": "wdi", "note": None,
         })
     rows += [
-        {"code": "BM.GSR.NFSV.CD", "name": "Service imports (BoP, current US$)", "unit": "current US$ (BoP)",
-         "dataset": "World Bank WDI", "licence": "CC BY 4.0",
-         "source_detail": f"{OPEN_NUMBERS_WDI}, datapoints/ddf--datapoints--bm_gsr_nfsv_cd--by--geo--time.csv "
-                          "(transcribed for the focus countries)",
-         "table": "wdi", "note": "focus countries only in the shipped snapshot; a refresh fetches all economies"},
+        {"code": code, "name": name, "unit": unit, "dataset": "World Bank WDI", "licence": "CC BY 4.0",
+         "source_detail": SERVICES_SOURCE.format(code=code.lower().replace(".", "_")) + " (read in full)",
+         "table": "wdi", "note": f"every economy, from {SERVICES_FIRST_YEAR}"}
+        for code, (name, unit) in SERVICES_BY_CATEGORY.items()
+    ]
+    rows += [
         {"code": ICT_EXPORTS_SHARE, "name": "ICT service exports (% of service exports, BoP)",
          "unit": "% of service exports", "dataset": "World Bank WDI", "licence": "CC BY 4.0",
          "source_detail": f"{OPEN_NUMBERS_WDI}, datapoints/ddf--datapoints--bx_gsr_ccis_zs--by--geo--time.csv "
@@ -346,18 +318,21 @@ def country_gaps(countries: pl.DataFrame, focus: list[str]) -> list[str]:
     return clauses
 
 
-def build_datasets(countries, wdi, dds, agreements, indicators, focus: list[str], agreements_vintage: str
+def build_datasets(countries, wdi, dds, batis, agreements, indicators, focus: list[str], agreements_vintage: str
                    ) -> pl.DataFrame:
     wdi_codes = indicators.filter(pl.col("table") == "wdi")["code"].to_list()
     wdi_gaps = coverage_gaps(wdi, by="indicator", keys=wdi_codes, focus=focus)
     dds_gaps = coverage_gaps(dds.rename({"value_usd_m": "value"}), by="flow", keys=["exports", "imports"],
                              focus=focus)
-    manual = agreements.filter(pl.col("confidence") != "dataset")["iso3"].to_list()
+    by_conf = {c: agreements.filter(pl.col("china_pta_in_force") & (pl.col("confidence") == c))["iso3"].to_list()
+               for c in ("medium", "low")}
     unclear = agreements.filter(pl.col("rcep_status") == "unclear")["iso3"].to_list()
     agr_gaps = [
-        f"In-force facts for {' '.join(manual)} rest on hand-entered post-2020 records (manual — verify)",
-        f"All RCEP statuses and dates are hand-entered (manual — verify); RCEP status unclear for {' '.join(unclear)}",
-        "The underlying agreement dataset ends with 2020 signatures; no services-specific commitments recorded",
+        f"Every economy has a sourced row; {agreements.filter(pl.col('china_pta_in_force')).height} have an FTA "
+        f"with China in force on {agreements_vintage}",
+        f"In force at medium confidence (date to verify): {' '.join(by_conf['medium']) or 'none'}",
+        f"RCEP status unclear for {' '.join(unclear)}",
+        "No DEPA-style digital economy agreement with China is in force (China applied to DEPA on 2021-11-01)",
     ]
     def gaps(clauses: list[str]) -> str:
         return gaps_sentence(clauses, len(focus))
@@ -373,7 +348,7 @@ def build_datasets(countries, wdi, dds, agreements, indicators, focus: list[str]
          "source_detail": "shared staged countries.csv (pycountry 26.2.16, babel 2.19.0, light-and-salt/World-Bank-"
                           "Data-by-Indicators @ 5f2cc05380ef33fb21a237c7b0c6aa1682800c04, countryinfo 1.0.1; "
                           "capital points hand-checked)"},
-        {"id": "wdi", "title": "World Development Indicators (31 series incl. 1 derived, 2010+)",
+        {"id": "wdi", "title": "World Development Indicators (33 series incl. 1 derived; 2010+, services trade by category 2005+)",
          "publisher": "World Bank", "licence": "CC BY 4.0", "attribution": WDI_ATTRIBUTION,
          "vintage": str(wdi["year"].max()), "retrieved": RETRIEVED, "coverage_gaps": gaps(wdi_gaps),
          "source_detail": "datasets/world-development-indicators @ 4ebec5a2273f531ba238a34dbe440394dc5a6c4b; "
@@ -383,14 +358,22 @@ def build_datasets(countries, wdi, dds, agreements, indicators, focus: list[str]
          "publisher": "UNCTAD", "licence": "CC BY 4.0", "attribution": UNCTAD_ATTRIBUTION,
          "vintage": str(dds["year"].max()), "retrieved": RETRIEVED, "coverage_gaps": gaps(dds_gaps),
          "source_detail": UNCTAD_SOURCE},
-        {"id": "china_agreements", "title": "China's preferential trade agreements with ASEAN and LAC markets",
-         "publisher": "compiled by opentrade from public records",
-         "licence": "facts (verify before relying on them)",
-         "attribution": f"Verify against {VERIFY_AT}",
-         "vintage": f"latest recorded event {agreements_vintage}",
+        {"id": "batis", "title": "China's services exports by partner and EBOPS 2010 category (BaTIS, BPM6)",
+         "publisher": "OECD and WTO", "licence": "CC BY 4.0 (OECD terms from July 2024)",
+         "attribution": BATIS_ATTRIBUTION + " — partly model-based estimates",
+         "vintage": str(batis["year"].max()), "retrieved": RETRIEVED,
+         "coverage_gaps": gaps(focus_gaps(batis, [f for f in focus if f != "CHN"])),
+         "source_detail": BATIS_SOURCE},
+        {"id": "china_agreements", "title": "China's trade agreements with every economy (FTAs in force, RCEP, "
+                                            "upgrades, applications)",
+         "publisher": "compiled by opentrade from the MOFCOM China FTA Network and official announcements",
+         "licence": "facts (each row names its source and confidence)",
+         "attribution": f"Source: {VERIFY_AT}",
+         "vintage": f"in force on {agreements_vintage}",
          "retrieved": RETRIEVED, "coverage_gaps": gaps(agr_gaps),
-         "source_detail": "agreement in-force facts from DESTA v2.0 (Dür, Baccini & Elsig 2014; rows not "
-                          "shipped) plus a hand-entered post-2020 supplement"},
+         "source_detail": "scripts/reference_sources/china_agreements_mofcom.csv (one row per agreement instrument "
+                          "with source note and confidence), cross-checked against DESTA v2.0 (Dür, Baccini & Elsig "
+                          "2014; rows not shipped) and the staged post-2020 supplement for the 44 focus markets"},
     ])
 
 
@@ -436,18 +419,30 @@ a country–year that is absent is a gap, never a zero.
   facts taken from CEPII's GeoDist capital points or countryinfo, checked by hand wherever the two disagreed by more
   than 50 km (e.g. Naypyidaw for Myanmar); `landlocked` from GeoDist. Bolivia's capital point is Sucre. `capital_tz` is the capital's zone
   (chosen by hand where a country spans several). CHI and XKX have no capital or time zone.
-* **China's agreements** (`china_agreements.csv`): facts only (agreement, year in force, RCEP status/date). Verify
-  against the MOFCOM China FTA Network (fta.mofcom.gov.cn) and the WTO RTA database (rtais.wto.org).
-  `confidence` covers `china_pta_in_force`/`first_eif_year`/`agreements`: `dataset` = the fact comes from the DESTA
-  agreement database (up to 2020 signatures); `manual — verify (high|medium|low)` = it comes only from the project's
-  hand-entered supplement (with that supplement's own confidence). `rcep_confidence` does the same for the RCEP columns
-  (all hand-entered). `other_instruments` lists upgrades, negotiations and applications from the supplement.
-  A blank RCEP status for a LAC market means not applicable (RCEP parties are Asia-Pacific).
+* **OECD-WTO Balanced Trade in Services** (`batis_china.csv`), CC BY 4.0 under the OECD's terms — *{BATIS_ATTRIBUTION}*.
+  China → partner exports, BPM6, 2005–2019, US$ (whole dollars), for the EBOPS 2010 items S, SF, SG, SH, SI, SJ, SK;
+  partners mapped to ISO 3166 alpha-3 (`WLD` = China's total). **Partly model-based estimates** (balanced and, where
+  no country reports a flow, gravity-estimated): the product labels every figure from this table as an estimate.
+  Source extract: {BATIS_SOURCE}. Partners left out (not World Bank economies or no longer existing):
+  {", ".join(BATIS_DROPPED)}.
+* **World Bank services trade by category** (in `wdi.csv`: BM.GSR.NFSV.CD, BM.GSR.CMCP.ZS, BM.GSR.INSF.ZS), CC BY 4.0 —
+  *World Bank, World Development Indicators, via open-numbers/Gapminder DDF*; every economy, from
+  {SERVICES_FIRST_YEAR}; the service-imports series replaces the earlier focus-only transcription (equal wherever both
+  exist, checked at build time). Shares outside 0–100 are kept as published (residual categories).
+* **China's agreements** (`china_agreements.csv`, one row per economy; `china_agreement_events.csv`, one row per
+  agreement instrument and party): facts with a source note and a confidence (high / medium / low) per row, compiled
+  in `scripts/reference_sources/china_agreements_mofcom.csv` from the MOFCOM China FTA Network (fta.mofcom.gov.cn) and
+  the announcements that fixed each date; cross-checked at build time against DESTA v2.0 and the staged post-2020
+  supplement for the 44 focus markets. An economy with no free trade agreement with China in force has that as a
+  sourced fact (MOFCOM's list is exhaustive): nothing is imputed. `counts_as_fta` is false for goods-only
+  partial-scope arrangements (APTA, early-harvest programmes), which the ranking does not count as an FTA.
+  `ecommerce_provisions_in_force` names agreements with an e-commerce chapter; no DEPA-style digital economy agreement
+  with China is in force (China applied to DEPA on 2021-11-01).
 
 ## What is deliberately not shipped
 
-* **DESTA rows** (`trade_agreements_desta.csv`): DESTA has no open licence. Only derived facts (which agreement with
-  China is in force for a country, since when) are kept, each pointing to MOFCOM / WTO for verification.
+* **DESTA rows** (`trade_agreements_desta.csv`): DESTA has no open licence. It is used only to cross-check the
+  sourced agreement list at build time.
 * **CEPII GeoDist distances**: licence unverified. Distances are computed at run time (`great_circle_km`, haversine,
   R = 6371.0088 km, from Shanghai 31.2304 N 121.4737 E to the capital point in `countries.csv`).
 * UNCTAD's ICT-use-by-business indicators (sparse for the focus set) and the staged extra country columns
@@ -494,12 +489,13 @@ def main(argv: list[str] | None = None) -> int:
     focus = sorted(countries.filter(pl.col("focus_group") != "other")["iso3"])
     wdi, meta = build_wdi(source, universe)
     dds = build_dds(source, universe)
-    agreements, agreements_vintage = build_agreements(source)
+    batis = build_batis(source, read(source, "countries.csv"))
+    agreements, events, agreements_vintage = build_agreements(source, countries)
     indicators = build_indicators(wdi, dds, meta, source)
-    datasets = build_datasets(countries, wdi, dds, agreements, indicators, focus, agreements_vintage)
+    datasets = build_datasets(countries, wdi, dds, batis, agreements, indicators, focus, agreements_vintage)
 
-    tables = {"countries": countries, "wdi": wdi, "dds": dds, "agreements": agreements,
-              "indicators": indicators, "datasets": datasets}
+    tables = {"countries": countries, "wdi": wdi, "dds": dds, "batis": batis, "agreements": agreements,
+              "agreement_events": events, "indicators": indicators, "datasets": datasets}
     for name, frame in tables.items():
         write_csv_atomic(frame, out / FILES[name])
         read_table(name, out / FILES[name])  # what we wrote must load

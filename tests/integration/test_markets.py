@@ -104,10 +104,13 @@ def test_a_new_partner_platform_changes_that_markets_channel(tmp_path: Path, db)
 
 
 def test_backtest_reports_rho_with_interval_and_baseline() -> None:
-    b = backtest(segment="ict", year=2017, horizon=5)
-    assert b.markets >= 30
+    # rolling origins now (issue #11): the model's mean ρ over origins with its interval, GDP as "the baseline"
+    b = backtest(segment="ict")
+    assert b.markets >= 30 and b.horizon >= 3 and len(b.origins) >= 3
     assert -1 <= b.rho <= 1 and b.rho_interval[0] <= b.rho <= b.rho_interval[1]
     assert -1 <= b.baseline_rho <= 1
+    with pytest.raises(ConfigError, match="past the last BaTIS year"):
+        backtest(segment="ict", origins=(2018,), horizon=3)
 
 
 def test_cli_rank_json_shape_and_xlsx(tmp_path: Path, db_url: str) -> None:
@@ -121,6 +124,9 @@ def test_cli_rank_json_shape_and_xlsx(tmp_path: Path, db_url: str) -> None:
         assert {"iso3", "name_en", "name_zh", "rank", "score", "factors", "flags"} <= row.keys()
     assert runner.invoke(app, ["markets", "explain", "BRA", "--segment", "ict"]).exit_code == 0
     assert runner.invoke(app, ["markets", "segments"]).exit_code == 0
-    assert "Spearman" in runner.invoke(app, ["markets", "backtest"]).output
+    bt = runner.invoke(app, ["markets", "backtest", "--segment", "ict"], env={"COLUMNS": "200"})
+    assert bt.exit_code == 0, bt.output
+    assert "Spearman" in bt.output and "persistence" in bt.output
+    assert runner.invoke(app, ["markets", "gravity"]).exit_code == 0
     bad = runner.invoke(app, ["markets", "rank", "--segment", "nope"])
     assert bad.exit_code == 1 and "unknown segment" in bad.output

@@ -82,15 +82,22 @@ def test_focus_countries_have_capital_point_zone_and_names(ref):
     assert focus.filter(pl.col("iso3") == "LAO")["name_zh"].item() == "老挝"
 
 
+SERVICES_BY_CATEGORY = {"BM.GSR.NFSV.CD", "BM.GSR.CMCP.ZS", "BM.GSR.INSF.ZS"}
+
+
 def test_wdi_is_long_nonempty_and_from_2010(ref):
     w = ref.wdi
     assert w["value"].null_count() == 0
-    assert w["year"].min() >= 2010
+    # the panel starts in 2010; the services-trade-by-category series (all economies) in 2005, like BaTIS
+    assert w.filter(~pl.col("indicator").is_in(SERVICES_BY_CATEGORY))["year"].min() >= 2010
+    assert w.filter(pl.col("indicator").is_in(SERVICES_BY_CATEGORY))["year"].min() == 2005
     assert not w.select("iso3", "indicator", "year").is_duplicated().any()
     codes = set(w["indicator"])
-    assert len(codes) == 31  # 28 panel series + 2 service-trade series + the derived service exports
+    assert len(codes) == 33  # 28 panel series + ICT share + 3 services-by-category series + derived exports
     assert {"BM.GSR.NFSV.CD", "BX.GSR.CCIS.CD", "BX.GSR.CCIS.ZS", DERIVED_SERVICE_EXPORTS} <= codes
     assert set(w["iso3"]) <= set(ref.countries["iso3"])
+    # service imports now cover every economy that reports them, not only the focus set
+    assert ref.latest("BM.GSR.NFSV.CD")["iso3"].n_unique() > 180
 
 
 def test_latest_gives_one_row_per_country_at_its_latest_year(ref):
@@ -151,22 +158,65 @@ def test_derived_service_exports_follow_their_definition(ref):
     assert np.allclose(j["value"], j["usd"] / (j["pct"] / 100), rtol=1e-9)
 
 
-def test_agreements_carry_confidence_and_facts_only(ref):
+def test_agreements_are_sourced_for_every_economy(ref):
+    # Issue #11: China's agreements for all 217 economies from a sourced table; no legal fact is imputed.
     a = ref.agreements
-    assert sorted(a["iso3"]) == sorted(ASEAN + LAC)
+    assert sorted(a["iso3"]) == sorted(ref.countries["iso3"]) and a.height == 217
+    assert a["source"].null_count() == 0 and a["confidence"].null_count() == 0
+    assert set(a["confidence"]) <= {"high", "medium", "low"}
     row = {r["iso3"]: r for r in a.iter_rows(named=True)}
-    assert row["CHL"]["china_pta_in_force"] and row["CHL"]["first_eif_year"] == 2006
-    assert row["CHL"]["confidence"] == "dataset"
-    assert row["ECU"]["first_eif_year"] == 2024 and row["ECU"]["confidence"].startswith("manual — verify")
-    assert row["NIC"]["confidence"].startswith("manual — verify")
+    expected = {"CHE": 2014, "ISL": 2014, "PAK": 2007, "GEO": 2018, "MUS": 2021, "SRB": 2024, "KOR": 2015,
+                "AUS": 2015, "NZL": 2008, "CHL": 2006, "PER": 2010, "CRI": 2011, "ECU": 2024, "NIC": 2024,
+                "MDV": 2025, "SGP": 2005, "HKG": 2004, "MAC": 2004, "JPN": 2022, "KHM": 2005}
+    for iso3, year in expected.items():
+        assert row[iso3]["china_pta_in_force"] is True and row[iso3]["first_eif_year"] == year, iso3
+        assert "MOFCOM" in row[iso3]["source"] or "Xinhua" in row[iso3]["source"], iso3
+    assert row["CHE"]["first_eif_date"] == dt.date(2014, 7, 1)
+    assert row["SRB"]["first_eif_date"] == dt.date(2024, 7, 1)
     assert row["BRA"]["china_pta_in_force"] is False and row["BRA"]["first_eif_year"] is None
-    assert row["IDN"]["rcep_entry_into_force"] == dt.date(2023, 1, 2)
-    assert row["IDN"]["rcep_confidence"] == "manual — verify (high)"
-    assert row["MMR"]["rcep_status"] == "unclear" and row["MMR"]["rcep_confidence"] == "manual — verify (low)"
+    assert "no free trade agreement" in row["BRA"]["source"] and row["BRA"]["confidence"] == "high"
+    assert row["IND"]["china_pta_in_force"] is False and "Asia-Pacific Trade Agreement" in row["IND"]["other_instruments"]
+    assert row["IDN"]["rcep_entry_into_force"] == dt.date(2023, 1, 2) and row["IDN"]["rcep_confidence"] == "high"
+    assert row["MMR"]["rcep_status"] == "unclear" and row["MMR"]["rcep_confidence"] == "low"
     assert row["TLS"]["china_pta_in_force"] is False
-    assert all("MOFCOM" in s and "WTO" in s for s in a["source"])
+    assert row["CHN"]["china_pta_in_force"] is None  # the home economy
+    assert not any(a["digital_agreement_in_force"].drop_nulls())  # no DEPA-style agreement with China in force
+    assert "Regional Comprehensive Economic Partnership" in row["KOR"]["ecommerce_provisions_in_force"]
     in_force = set(a.filter(pl.col("china_pta_in_force"))["iso3"])
-    assert in_force == set(ASEAN) - {"TLS"} | {"CHL", "PER", "CRI", "ECU", "NIC"}
+    assert in_force & set(ASEAN + LAC) == set(ASEAN) - {"TLS"} | {"CHL", "PER", "CRI", "ECU", "NIC"}
+
+
+def test_agreement_events_are_dated_per_party(ref):
+    e = ref.agreement_events
+    rcep = {r["iso3"]: r["date_in_force"] for r in e.filter(pl.col("agreement_id") == "RCEP").iter_rows(named=True)}
+    assert rcep["KOR"] == dt.date(2022, 2, 1) and rcep["MYS"] == dt.date(2022, 3, 18) and rcep["MMR"] is None
+    assert e["source_note"].null_count() == 0
+    apta = e.filter(pl.col("agreement_id") == "APTA")
+    assert not apta["counts_as_fta"].any()  # goods-only partial scope: not a free trade agreement
+
+
+def test_as_of_drops_everything_later(ref):
+    old = ref.as_of(2012)
+    assert old.up_to_year == 2012
+    for frame in (old.wdi, old.dds, old.batis):
+        assert frame["year"].max() == 2012
+    events = old.agreement_events
+    assert events["date_in_force"].drop_nulls().max() <= dt.date(2012, 12, 31)
+    assert "SRB" not in events["iso3"].to_list()  # signed 2023
+    che = events.filter(pl.col("iso3") == "CHE")  # signed 2013: not known at the end of 2012
+    assert che.is_empty()
+
+
+def test_batis_is_china_exports_by_partner_and_category(ref):
+    b = ref.batis
+    assert set(b["item"]) == {"S", "SF", "SG", "SH", "SI", "SJ", "SK"}
+    assert b["year"].min() == 2005 and b["year"].max() == 2019
+    assert set(b["iso3"]) - {"WLD"} <= set(ref.countries["iso3"])
+    world_si = b.filter((pl.col("iso3") == "WLD") & (pl.col("item") == "SI") & (pl.col("year") == 2019))
+    assert world_si["value_usd"].item() == pytest.approx(23.4e9, rel=0.01)  # the README's figure
+    focus = set(ASEAN + LAC)
+    assert focus <= set(b["iso3"])
+    assert "estimate" in ref.dataset_meta("batis")["attribution"]
 
 
 def test_no_reference_only_material_ships():
@@ -190,7 +240,7 @@ def test_indicators_describe_every_series(ref):
 
 def test_datasets_name_publisher_licence_attribution(ref):
     d = {r["id"]: r for r in ref.datasets.iter_rows(named=True)}
-    assert set(d) == {"countries", "wdi", "unctad_dds", "china_agreements"}
+    assert set(d) == {"countries", "wdi", "unctad_dds", "batis", "china_agreements"}
     assert d["wdi"]["attribution"] == "Source: World Bank, World Development Indicators"
     assert d["wdi"]["licence"] == "CC BY 4.0"
     assert d["unctad_dds"]["attribution"] == "Source: UNCTAD"
@@ -313,7 +363,7 @@ def test_cli_info_json_and_table(tmp_path):
     res = runner.invoke(refdata_app, ["info", "--json", "--dir", str(tmp_path)])
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
-    assert [d["id"] for d in payload["datasets"]] == ["countries", "wdi", "unctad_dds", "china_agreements"]
+    assert [d["id"] for d in payload["datasets"]] == ["countries", "wdi", "unctad_dds", "batis", "china_agreements"]
     assert all(d["licence"] and d["coverage_gaps"] for d in payload["datasets"])
     res = runner.invoke(refdata_app, ["info", "--dir", str(tmp_path)], env={"COLUMNS": "200"})
     assert res.exit_code == 0, res.output

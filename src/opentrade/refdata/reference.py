@@ -1,4 +1,5 @@
-"""Market reference data: countries, World Bank WDI, UNCTAD digitally-deliverable services, China's agreements.
+"""Market reference data: countries, World Bank WDI, UNCTAD digitally-deliverable services, OECD-WTO BaTIS (China's
+services exports by partner and category), China's agreements.
 
 The tables ship as small CSV files in ``opentrade/data/reference`` (built by ``scripts/build_reference.py``; see the
 README there for sources, licences and what is deliberately not shipped). A user may keep newer copies of any of those
@@ -51,10 +52,14 @@ FILES = {
     "countries": "countries.csv",
     "wdi": "wdi.csv",
     "dds": "unctad_dds.csv",
+    "batis": "batis_china.csv",
     "agreements": "china_agreements.csv",
+    "agreement_events": "china_agreement_events.csv",
     "indicators": "indicators.csv",
     "datasets": "datasets.csv",
 }
+#: BaTIS code of China's total exports of a category to all partners (the ``World`` partner)
+WORLD = "WLD"
 
 # column → kind; every listed column is required, further columns are kept as text.
 SCHEMAS: dict[str, dict[str, str]] = {
@@ -66,10 +71,17 @@ SCHEMAS: dict[str, dict[str, str]] = {
     },
     "wdi": {"iso3": "str", "indicator": "str", "year": "int", "value": "float"},
     "dds": {"iso3": "str", "year": "int", "flow": "str", "value_usd_m": "float", "obs_status": "str"},
+    "batis": {"iso3": "str", "item": "str", "year": "int", "value_usd": "float"},
     "agreements": {
-        "iso3": "str", "china_pta_in_force": "bool", "first_eif_year": "int", "agreements": "str",
-        "rcep_status": "str", "rcep_entry_into_force": "date", "confidence": "str", "source": "str",
-        "rcep_confidence": "str", "asean_member_since": "int", "other_instruments": "str",
+        "iso3": "str", "china_pta_in_force": "bool", "first_eif_year": "int", "first_eif_date": "date",
+        "agreements": "str", "rcep_status": "str", "rcep_entry_into_force": "date", "confidence": "str",
+        "source": "str", "rcep_confidence": "str", "asean_member_since": "int", "other_instruments": "str",
+        "ecommerce_provisions_in_force": "str", "digital_agreement_in_force": "bool", "as_of": "date",
+    },
+    "agreement_events": {
+        "iso3": "str", "agreement_id": "str", "name_en": "str", "name_zh": "str", "instrument": "str",
+        "date_signed": "date", "date_in_force": "date", "status": "str", "counts_as_fta": "bool",
+        "covers_services": "bool", "ecommerce_chapter": "bool", "confidence": "str", "source_note": "str",
     },
     "indicators": {
         "code": "str", "name": "str", "unit": "str", "dataset": "str", "licence": "str", "source_detail": "str",
@@ -84,7 +96,9 @@ UNIQUE_KEYS = {
     "countries": ["iso3"],
     "wdi": ["iso3", "indicator", "year"],
     "dds": ["iso3", "year", "flow"],
+    "batis": ["iso3", "item", "year"],
     "agreements": ["iso3"],
+    "agreement_events": ["iso3", "agreement_id"],
     "indicators": ["code"],
     "datasets": ["id"],
 }
@@ -97,11 +111,36 @@ class Reference:
     countries: pl.DataFrame
     wdi: pl.DataFrame
     dds: pl.DataFrame
+    batis: pl.DataFrame
     agreements: pl.DataFrame
+    agreement_events: pl.DataFrame
     indicators: pl.DataFrame
     datasets: pl.DataFrame
     #: file name → the path it was read from (shipped or override)
     sources: dict[str, Path] | None = None
+    #: set by :meth:`as_of`: every dated observation and agreement here is from this year or before
+    up_to_year: int | None = None
+
+    def as_of(self, year: int) -> Reference:
+        """The reference as it could have been known at the end of ``year``: observations of later years dropped,
+        agreements not yet in force (or signed) treated as absent. The backtest builds everything from this."""
+        end = dt.date(year, 12, 31)
+        events = self.agreement_events.filter(pl.col("date_signed").is_null() | (pl.col("date_signed") <= end))
+        events = events.with_columns(
+            pl.when(pl.col("date_in_force") <= end).then(pl.col("date_in_force")).otherwise(None)
+            .alias("date_in_force"))
+        return Reference(
+            countries=self.countries,
+            wdi=self.wdi.filter(pl.col("year") <= year),
+            dds=self.dds.filter(pl.col("year") <= year),
+            batis=self.batis.filter(pl.col("year") <= year),
+            agreements=self.agreements.select("iso3"),  # the summary is as of today: use the dated events
+            agreement_events=events,
+            indicators=self.indicators,
+            datasets=self.datasets,
+            sources=self.sources,
+            up_to_year=year,
+        )
 
     def series(self, indicator: str) -> pl.DataFrame:
         """All observations of one indicator: iso3, year, value (sorted). UNCTAD DDS codes read the ``dds`` table."""
@@ -242,7 +281,7 @@ def _load(directory: Path | None, _signature: tuple) -> Reference:
             path = directory / fname
         frames[name] = read_table(name, path)
         sources[fname] = path
-    return Reference(**frames, sources=sources)
+    return Reference(**frames, sources=sources)  # type: ignore[arg-type]  # one frame per FILES key
 
 
 def load_reference(override_dir: Path | None = None) -> Reference:
@@ -345,7 +384,7 @@ def coverage_gaps(
         elif missing:
             parts.append(f"no data for {' '.join(missing)}")
         if stale and len(stale) == len(have):
-            parts.append(f"series ends before {stale_before} for all ({int(rows['year'].max())})")
+            parts.append(f"series ends before {stale_before} for all ({rows.select(pl.col('year').max()).item()})")
         elif stale:
             parts.append(f"latest before {stale_before} for {' '.join(stale)}")
         if parts:
